@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "apitokens",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "apitokens", targets: ["apitokens"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(
+            name: "TokenDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "TokenStore",
+            dependencies: ["TokenDomain", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "apitokens",
+            dependencies: [
+                "TokenDomain", "TokenStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
+        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TokenDomain"]),
+    ]
+)

@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import TokenDomain
+
+extension TokenStore {
+    /// The live token with this id, or nil.
+    public func token(id: Int64) throws(TokenStoreError) -> Token? {
+        try read { db in try Self.liveToken(db, id: id) }
+    }
+
+    static func liveToken(_ db: Database, id: Int64) throws -> Token? {
+        try Row.fetchOne(db, sql: "SELECT * FROM token WHERE id = ? AND revokedAt IS NULL", arguments: [id])
+            .map(Token.init(row:))
+    }
+
+    private static func requireLiveToken(_ db: Database, id: Int64) throws -> Token {
+        try liveToken(db, id: id).orThrow("no live token with id \(id)")
+    }
+
+    /// Creates a token owned by the actor and returns it with its secret, which is not kept.
+    public func create(_ draft: TokenDraft, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
+        try write { db in
+            let actor = try Self.account(db, id: actor.id).orThrow("account \(actor.login) was removed")
+            try Policy.checkCreate(kind: draft.kind, by: actor)
+            let name = try Naming.validate(draft.name, what: "token name")
+            let teams = try Self.teams(db)
+            try Policy.checkDraft(draft, owner: actor, allTeams: teams)
+            try Self.requireUniqueName(db, name, ownerID: actor.id, except: nil)
+            let teamName = teams.first { $0.id == draft.teamID }?.name ?? ""
+            let secret = TokenSecret.generate(kind: draft.kind)
+            let now = nowSeconds()
+            let expiresAt = draft.expiresIn.days.map { now + Int64($0) * 86_400 }
+            try db.execute(sql: """
+                INSERT INTO token (kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions,
+                  expiresInDays, expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    draft.kind.rawValue, name, Naming.uniquenessKey(name), actor.id, actor.login, actor.name,
+                    draft.teamID, teamName, draft.permissions.mask, draft.expiresIn.days, expiresAt,
+                    draft.allowedIPs.description, secret.hash, secret.hint, now, now,
+                ])
+            let token = try Self.requireLiveToken(db, id: db.lastInsertedRowID)
+            try audit(db, actor: actor.login, action: "create", tokenID: token.id, tokenName: token.name,
+                      details: "kind: \(token.kind.rawValue); team: \(teamName); permissions: "
+                        + "\(token.permissions.ids.joined(separator: ",")); expires_in: \(token.expiresIn.text)"
+                        + (token.allowedIPs.allowsAny ? "" : "; allowed_ips: \(token.allowedIPs)"))
+            return (token, secret)
+        }
+    }
+
+    /// Saves new values for a token. With `expectedVersion`, refuses if someone changed the token since it was read.
+    /// The expiry is recomputed from now when the token had expired or its expires-in changed.
+    public func edit(id: Int64, expectedVersion: Int64? = nil, to draft: TokenDraft,
+                     by actor: Account) throws(TokenStoreError) -> Token {
+        try write { db in
+            guard let old = try Self.liveToken(db, id: id) else {
+                if expectedVersion != nil, try Self.wasRevoked(db, id: id) {
+                    throw TokenStoreError.staleEdit("token \(id) was revoked by someone else meanwhile; nothing was saved")
+                }
+                throw TokenStoreError.notFound("no live token with id \(id)")
+            }
+            if let expectedVersion, old.version != expectedVersion {
+                throw TokenStoreError.staleEdit(
+                    "token '\(Sanitized.visible(old.name))' was changed by someone else since you opened it; nothing was saved — reopen it to see the new values")
+            }
+            let actor = try Self.account(db, id: actor.id).orThrow("account \(actor.login) was removed")
+            try Policy.check(.edit, on: old, by: actor)
+            let name = try Naming.validate(draft.name, what: "token name")
+            let owner = try Self.ownerAccount(db, of: old)
+            let teams = try Self.teams(db)
+            var checked = draft
+            checked.kind = old.kind
+            try Policy.checkDraft(checked, owner: owner, allTeams: teams)
+            try Self.requireUniqueName(db, name, ownerID: owner.id, except: id)
+            let now = nowSeconds()
+            let expired = old.status(at: clock.now()) == .expired
+            let expiresAt: Int64? = (expired || draft.expiresIn != old.expiresIn)
+                ? draft.expiresIn.days.map { now + Int64($0) * 86_400 }
+                : old.expiresAt.map { Int64($0.timeIntervalSince1970) }
+            let teamName = teams.first { $0.id == draft.teamID }?.name ?? old.team
+            try db.execute(sql: """
+                UPDATE token SET name = ?, nameKey = ?, teamId = ?, teamName = ?, permissions = ?, expiresInDays = ?,
+                  expiresAt = ?, allowedIPs = ?, updatedAt = ?, version = version + 1
+                WHERE id = ? AND version = ? AND revokedAt IS NULL
+                """, arguments: [
+                    name, Naming.uniquenessKey(name), draft.teamID, teamName, draft.permissions.mask,
+                    draft.expiresIn.days, expiresAt, draft.allowedIPs.description, now, id, old.version,
+                ])
+            let new = try Self.requireLiveToken(db, id: id)
+            try audit(db, actor: actor.login, action: "edit", tokenID: id, tokenName: new.name,
+                      details: Self.changes(from: old, to: new))
+            return new
+        }
+    }
+
+    /// Extends a token to now + its expires-in; works on active and expired tokens, not on never-expiring ones.
+    public func refresh(id: Int64, by actor: Account) throws(TokenStoreError) -> Token {
+        try write { db in
+            let token = try Self.requireLiveToken(db, id: id)
+            try Policy.check(.refresh, on: token, by: actor)
+            return try refresh(db, token: token, actor: actor.login)
+        }
+    }
+
+    func refresh(_ db: Database, token: Token, actor: String) throws -> Token {
+        guard let days = token.expiresIn.days else {
+            throw TokenStoreError.conflict("token '\(Sanitized.visible(token.name))' never expires; there is nothing to refresh")
+        }
+        let now = nowSeconds()
+        try db.execute(sql: "UPDATE token SET expiresAt = ?, updatedAt = ?, version = version + 1 WHERE id = ?",
+                       arguments: [now + Int64(days) * 86_400, now, token.id])
+        let new = try Self.requireLiveToken(db, id: token.id)
+        try audit(db, actor: actor, action: "refresh", tokenID: token.id, tokenName: token.name,
+                  details: Self.changes(from: token, to: new))
+        return new
+    }
+
+    /// Replaces a token's secret; the old one stops working when this returns.
+    public func roll(id: Int64, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
+        try write { db in
+            let token = try Self.requireLiveToken(db, id: id)
+            try Policy.check(.roll, on: token, by: actor)
+            let secret = TokenSecret.generate(kind: token.kind)
+            try db.execute(sql: """
+                UPDATE token SET secretHash = ?, hint = ?, updatedAt = ?, version = version + 1 WHERE id = ?
+                """, arguments: [secret.hash, secret.hint, nowSeconds(), id])
+            try audit(db, actor: actor.login, action: "roll", tokenID: id, tokenName: token.name, details: "secret replaced")
+            return (try Self.requireLiveToken(db, id: id), secret)
+        }
+    }
+
+    /// Revokes the tokens, all or none; verification fails for them when this returns.
+    @discardableResult
+    public func revoke(ids: [Int64], by actor: Account) throws(TokenStoreError) -> [Token] {
+        try write { db in
+            var revoked: [Token] = []
+            let now = nowSeconds()
+            for id in ids where !revoked.contains(where: { $0.id == id }) {
+                let token = try Self.requireLiveToken(db, id: id)
+                try Policy.check(.revoke, on: token, by: actor)
+                try db.execute(sql: "UPDATE token SET revokedAt = ?, updatedAt = ?, version = version + 1 WHERE id = ?",
+                               arguments: [now, now, id])
+                try audit(db, actor: actor.login, action: "revoke", tokenID: id, tokenName: token.name)
+                revoked.append(token)
+            }
+            return revoked
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func wasRevoked(_ db: Database, id: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT revokedAt IS NOT NULL FROM token WHERE id = ?", arguments: [id]) ?? false
+    }
+
+    static func ownerAccount(_ db: Database, of token: Token) throws -> Account {
+        try account(db, login: token.owner).orThrow("the owner of token \(token.id), \(token.owner), was removed")
+    }
+
+    private static func requireUniqueName(_ db: Database, _ name: String, ownerID: Int64, except id: Int64?) throws {
+        let clash = try Int64.fetchOne(db, sql: """
+            SELECT id FROM token WHERE ownerId = ? AND nameKey = ? AND revokedAt IS NULL AND id IS NOT ?
+            """, arguments: [ownerID, Naming.uniquenessKey(name), id])
+        if clash != nil {
+            throw TokenStoreError.duplicate("a live token named '\(Sanitized.visible(name))' already exists for this owner")
+        }
+    }
+
+    /// The audit description of what changed between two versions of a token.
+    static func changes(from old: Token, to new: Token) -> String {
+        func time(_ date: Date?) -> String { date.map { RFC3339.string($0) } ?? "never" }
+        var changes: [String] = []
+        if old.name != new.name { changes.append("name: \"\(old.name)\" → \"\(new.name)\"") }
+        if old.team != new.team { changes.append("team: \(old.team) → \(new.team)") }
+        if old.permissions != new.permissions {
+            changes.append("permissions: \(old.permissions.ids.joined(separator: ",")) → \(new.permissions.ids.joined(separator: ","))")
+        }
+        if old.expiresIn != new.expiresIn { changes.append("expires_in: \(old.expiresIn.text) → \(new.expiresIn.text)") }
+        if old.expiresAt != new.expiresAt { changes.append("expires_at: \(time(old.expiresAt)) → \(time(new.expiresAt))") }
+        if old.allowedIPs != new.allowedIPs {
+            changes.append("allowed_ips: \(old.allowedIPs.allowsAny ? "any" : old.allowedIPs.description) → "
+                           + (new.allowedIPs.allowsAny ? "any" : new.allowedIPs.description))
+        }
+        return changes.isEmpty ? "no changes" : changes.joined(separator: "; ")
+    }
+}
+
+extension Token {
+    /// Decodes a token row; the secret hash is never read.
+    init(row: Row) {
+        func date(_ column: String) -> Date? { (row[column] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+        self.init(
+            id: row["id"], kind: TokenKind(rawValue: row["kind"]) ?? .personal, name: row["name"],
+            owner: row["ownerLogin"], ownerName: row["ownerName"], team: row["teamName"],
+            teamID: row["teamId"] ?? 0, permissions: PermissionSet(mask: row["permissions"]),
+            expiresIn: ExpiresIn(days: row["expiresInDays"]), expiresAt: date("expiresAt"),
+            allowedIPs: (try? IPAllowList(parsing: row["allowedIPs"])) ?? .any,
+            createdAt: date("createdAt") ?? .distantPast, updatedAt: date("updatedAt") ?? .distantPast,
+            lastUsedAt: date("lastUsedAt"), lastUsedIP: row["lastUsedIP"], hint: row["hint"], version: row["version"])
+    }
+}

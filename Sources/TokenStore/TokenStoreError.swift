@@ -1,0 +1,34 @@
+import TokenDomain
+
+/// Everything the store can refuse, each worded for the person at the keyboard.
+public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notADatabase(path: String)
+    case truncated(path: String)
+    case foreignDatabase(path: String)
+    case newerVersion(path: String, found: Int32, supported: Int32)
+    case cannotOpen(path: String, reason: String)
+    case readOnly(path: String)
+    case invalid(ValidationError)
+    case refused(PolicyError)
+    case notFound(String)
+    case duplicate(String)
+    case staleEdit(String)
+    case conflict(String)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .notADatabase(let path): "\(path) is not an SQLite database; it was left untouched"
+        case .truncated(let path): "\(path) is a damaged or truncated SQLite database; it was left untouched"
+        case .foreignDatabase(let path): "\(path) belongs to another application, not apitokens; it was left untouched"
+        case .newerVersion(let path, let found, let supported):
+            "\(path) was written by a newer apitokens (schema \(found), this one knows \(supported)); upgrade apitokens"
+        case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
+        case .readOnly(let path): "\(path) is read-only; nothing was changed"
+        case .invalid(let error): error.message
+        case .refused(let error): error.message
+        case .notFound(let message), .duplicate(let message), .staleEdit(let message),
+             .conflict(let message), .database(let message): message
+        }
+    }
+}

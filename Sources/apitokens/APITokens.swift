@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import TokenDomain
+import TokenStore
+
+/// The `apitokens` command: the full-screen UI by default, subcommands for scripts.
+@main
+struct APITokens: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apitokens",
+        abstract: "Create, browse and revoke your organisation's API tokens; check them with `verify`.",
+        discussion: """
+            Without a subcommand, opens the full-screen interface on the token database.
+
+            Get started on a new machine:
+              apitokens token create --name "CI deploy" --team Default --permission read_site
+              echo "$SECRET" | apitokens verify --permission read_site
+
+            The database is --db PATH, else $APITOKENS_DB, else $XDG_DATA_HOME/apitokens/tokens.sqlite
+            (~/.local/share/apitokens/tokens.sqlite). The first user to open a new database becomes its admin.
+            Exit status: 0 success, 1 verification failed, 2 bad usage or refused.
+            """,
+        subcommands: [
+            Team.self, Site.self, AccountCommand.self, TokenCommand.self, Verify.self, RefreshSelf.self,
+            Audit.self, Demo.self,
+        ]
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    mutating func run() throws {
+        let session = try Session(global)
+        _ = session
+        throw CleanExit.helpRequest(self)
+    }
+
+    /// Parses, runs, and turns every failure into one line on stderr and the exit status of the SPEC.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch let failure as CommandFailure {
+            StandardError.write("apitokens: \(failure.message)\n")
+            Foundation.exit(failure.status)
+        } catch let error as TokenStoreError {
+            StandardError.write("apitokens: \(error)\n")
+            Foundation.exit(2)
+        } catch let error as TokenDomain.ValidationError {
+            StandardError.write("apitokens: \(error.message)\n")
+            Foundation.exit(2)
+        } catch let error as PolicyError {
+            StandardError.write("apitokens: \(error.message)\n")
+            Foundation.exit(2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            // Help and version exit through here with success; real usage errors get one line and status 2.
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            StandardError.write("apitokens: \(message) (see --help)\n")
+            Foundation.exit(code == .failure || code.rawValue == 64 ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// A refusal or failure with the exit status it deserves.
+struct CommandFailure: Error {
+    let message: String
+    let status: Int32
+
+    /// Bad usage or a refused action: exit status 2.
+    static func refused(_ message: String) -> CommandFailure { CommandFailure(message: message, status: 2) }
+}

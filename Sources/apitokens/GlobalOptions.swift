@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import TokenDomain
+import TokenStore
+
+/// Options every subcommand takes: which database, and whom to act as.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The token database.", valueName: "path"))
+    var db: String?
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("Act as another account (admins only).", valueName: "login"))
+    var actAs: String?
+
+    /// The database path: `--db`, else `$APITOKENS_DB`, else the XDG data directory.
+    var databasePath: String {
+        if let db { return db }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["APITOKENS_DB"], !path.isEmpty { return path }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        return (dataHome as NSString).appendingPathComponent("apitokens/tokens.sqlite")
+    }
+}
+
+/// An open store and the account acting on it.
+struct Session {
+    let store: TokenStore
+    let actor: Account
+
+    /// Opens the database, bootstraps a new one, and resolves the acting account from the OS user and `--as`.
+    init(_ options: GlobalOptions, clock: any Clock = SystemClock()) throws {
+        store = try TokenStore(path: options.databasePath, clock: clock)
+        let user = OSUser.current
+        try store.bootstrapIfEmpty(login: user.login, name: user.name)
+        guard let own = try store.account(login: user.login) else {
+            throw CommandFailure.refused(
+                "no account for OS user '\(user.login)'; an admin can add it with: apitokens account add \(user.login) --role user --team TEAM")
+        }
+        guard let other = options.actAs, other != own.login else { actor = own; return }
+        guard own.isAdmin else {
+            throw CommandFailure.refused("--as is for administrators only; \(own.login) is a \(own.role.label)")
+        }
+        guard let account = try store.account(login: other) else {
+            throw CommandFailure.refused("no account '\(Sanitized.visible(other))' to act as")
+        }
+        actor = account
+    }
+}
+
+/// The operating-system user running the program, the identity of the person at the keyboard.
+enum OSUser {
+    static var current: (login: String, name: String) {
+        guard let entry = getpwuid(geteuid()) else { return ("uid\(geteuid())", "") }
+        let login = String(cString: entry.pointee.pw_name)
+        let gecos = entry.pointee.pw_gecos.map { String(cString: $0) } ?? ""
+        let name = gecos.split(separator: ",").first.map(String.init) ?? ""
+        return (login, Sanitized.containsControl(name) || name.isEmpty ? login : name)
+    }
+}

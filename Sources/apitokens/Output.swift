@@ -1,0 +1,83 @@
+import Foundation
+import TokenDomain
+import TokenStore
+
+/// The JSON shape of a token in `token list` and `token show`.
+struct TokenJSON: Encodable {
+    let token: Token
+    let now: Date
+
+    enum Key: String, CodingKey {
+        case id, kind, name, owner, team, permissions
+        case expiresIn = "expires_in", expiresAt = "expires_at", status
+        case allowedIPs = "allowed_ips", createdAt = "created_at", updatedAt = "updated_at", lastUsedAt = "last_used_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(token.id, forKey: .id)
+        try container.encode(token.kind.rawValue, forKey: .kind)
+        try container.encode(token.name, forKey: .name)
+        try container.encode(token.owner, forKey: .owner)
+        try container.encode(token.team, forKey: .team)
+        try container.encode(token.permissions.ids, forKey: .permissions)
+        try container.encode(token.expiresIn.text, forKey: .expiresIn)
+        try container.encode(token.expiresAt.map(RFC3339.string), forKey: .expiresAt)
+        try container.encode(token.status(at: now).rawValue, forKey: .status)
+        try container.encode(token.allowedIPs.ranges.map(\.description), forKey: .allowedIPs)
+        try container.encode(RFC3339.string(token.createdAt), forKey: .createdAt)
+        try container.encode(RFC3339.string(token.updatedAt), forKey: .updatedAt)
+        try container.encode(token.lastUsedAt.map(RFC3339.string), forKey: .lastUsedAt)
+    }
+}
+
+/// The JSON shape of an account.
+struct AccountJSON: Encodable {
+    let login: String
+    let name: String
+    let role: String
+    let teams: [String]
+
+    init(_ account: Account) {
+        login = account.login
+        name = account.name
+        role = account.role.rawValue
+        teams = account.teams
+    }
+}
+
+/// Printing for people (aligned columns) and for scripts (JSON).
+enum Output {
+    /// Writes a value as pretty JSON on stdout.
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Prints rows under headings in aligned columns; every cell is made safe for the terminal first.
+    static func table(_ headings: [String], _ rows: [[String]]) {
+        let safeRows = rows.map { $0.map(Sanitized.visible) }
+        let widths = headings.indices.map { column in
+            ([headings[column]] + safeRows.map { $0[column] }).map(\.count).max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        print(line(headings))
+        safeRows.forEach { print(line($0)) }
+    }
+
+    /// A moment as shown in text listings, or a dash.
+    static func time(_ date: Date?) -> String { date.map(RFC3339.string) ?? "-" }
+}
+
+/// Writes to standard error without touching C's shared `stderr` global.
+enum StandardError {
+    /// Writes the text as is (no newline added).
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

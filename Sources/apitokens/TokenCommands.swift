@@ -1,0 +1,251 @@
+import ArgumentParser
+import Foundation
+import TokenDomain
+import TokenStore
+
+extension APITokens {
+    /// `apitokens token create|list|show|edit|refresh|roll|revoke`.
+    struct TokenCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token",
+            abstract: "Create, list, change and revoke API tokens.",
+            discussion: """
+                Example:
+                  apitokens token create --name "CI deploy" --team Default --permission read_site --expires-in 90d
+                  apitokens token list --all --sort expires
+                """,
+            subcommands: [Create.self, List.self, Show.self, Edit.self, Refresh.self, Roll.self, Revoke.self])
+    }
+}
+
+extension TokenKind: ExpressibleByArgument {}
+extension TokenStatus: ExpressibleByArgument {}
+extension TokenSort: ExpressibleByArgument {}
+
+/// Turns command-line text into domain values, with one-line errors.
+enum Parse {
+    static func permissions(_ ids: [String]) throws -> PermissionSet? {
+        guard !ids.isEmpty else { return nil }
+        return PermissionSet(try ids.flatMap { $0.split(separator: ",") }.map { try Permission.parse(String($0)) })
+    }
+
+    static func team(_ name: String, in store: TokenStore) throws -> TokenDomain.Team {
+        guard let team = try store.teams().first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+            throw CommandFailure.refused("no team '\(Sanitized.visible(name))' (see: apitokens team list)")
+        }
+        return team
+    }
+
+    /// The live token with this id, if the actor may see it.
+    static func visibleToken(_ id: Int64, _ session: Session) throws -> Token {
+        guard let token = try session.store.token(id: id) else {
+            throw CommandFailure.refused("no live token with id \(id)")
+        }
+        try Policy.check(.view, on: token, by: session.actor)
+        return token
+    }
+}
+
+extension APITokens.TokenCommand {
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token and print its secret, once.",
+            discussion: """
+                The secret is printed alone on stdout (or inside --json) and never again: store it now.
+                Example: apitokens token create --name "CI deploy" --team Default --permission read_site --permission run_tests
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "A name to recognise the token by (1–100 characters).") var name: String
+        @Option(help: "personal (anyone) or admin (admins only).") var kind: TokenKind = .personal
+        @Option(help: "The team whose sites the token may reach.") var team: String
+        @Option(name: .customLong("permission"), help: "A permission id; repeat for several (default read_site).")
+        var permissions: [String] = []
+        @Option(name: .customLong("expires-in"), help: "7d, 30d, 60d, 90d, 1y, never, or Nd up to 366d.")
+        var expiresIn = "30d"
+        @Option(name: .customLong("ip"), help: "Allowed IP addresses and CIDR ranges, comma-separated (default any).")
+        var ip = ""
+        @Flag(help: "Print the token and its secret as JSON.") var json = false
+
+        func run() throws {
+            let session = try Session(global)
+            let draft = TokenDraft(
+                name: name, kind: kind, teamID: try Parse.team(team, in: session.store).id,
+                permissions: try Parse.permissions(permissions) ?? PermissionSet([.readSite]),
+                expiresIn: try ExpiresIn(parsing: expiresIn), allowedIPs: try IPAllowList(parsing: ip))
+            let (token, secret) = try session.store.create(draft, by: session.actor)
+            if json {
+                try Output.json(RevealJSON(token: TokenJSON(token: token, now: session.store.now), secret: secret.text))
+            } else {
+                print(secret.text)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List live tokens: your personal tokens, or with --all every token (admins).",
+            discussion: "Example: apitokens token list --all --search deploy --sort expires --status expiring --json")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Every token in the organisation (admins only).") var all = false
+        @Option(help: "Only tokens whose name or creator contains this text.") var search = ""
+        @Option(help: "name, kind, owner, team, created, expires or last-used.") var sort: TokenSort = .created
+        @Flag(help: "Sort in descending order.") var desc = false
+        @Option(help: "Only active, expiring or expired tokens.") var status: TokenStatus?
+        @Option(help: "At most this many tokens.") var limit: Int?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ArgumentParser.ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let session = try Session(global)
+            if all && !session.actor.isAdmin {
+                throw CommandFailure.refused("--all is for administrators only; \(session.actor.login) is a \(session.actor.role.label)")
+            }
+            let filter = TokenFilter(personalOwnerID: all ? nil : session.actor.id, search: search, status: status)
+            let tokens = try session.store.tokens(matching: filter, order: TokenOrder(sort, descending: desc), limit: limit)
+            let now = session.store.now
+            if json {
+                try Output.json(tokens.map { TokenJSON(token: $0, now: now) })
+            } else {
+                Output.table(["ID", "NAME", "TYPE", "CREATED BY", "TEAM", "PERMISSIONS", "EXPIRES AT", "STATUS"], tokens.map {
+                    [String($0.id), $0.name, $0.kind.label, $0.owner, $0.team, "\($0.permissions.count)",
+                     Output.time($0.expiresAt), $0.status(at: now).label]
+                })
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one token.", discussion: "Example: apitokens token show 12 --json")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The token's id.") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let session = try Session(global)
+            let token = try Parse.visibleToken(id, session)
+            let now = session.store.now
+            if json { return try Output.json(TokenJSON(token: token, now: now)) }
+            let fields: [(String, String)] = [
+                ("ID", String(token.id)), ("Name", token.name), ("Type", token.kind.label),
+                ("Created by", "\(token.ownerName) (\(token.owner))"), ("Team", token.team),
+                ("Permissions", token.permissions.ids.joined(separator: ", ")), ("Expires in", token.expiresIn.text),
+                ("Expires at", Output.time(token.expiresAt)), ("Status", token.status(at: now).label),
+                ("Allowed IPs", token.allowedIPs.allowsAny ? "any" : token.allowedIPs.description),
+                ("Secret", token.hint), ("Created", Output.time(token.createdAt)), ("Updated", Output.time(token.updatedAt)),
+                ("Last used", token.lastUsedAt.map { Output.time($0) + (token.lastUsedIP.map { " from \($0)" } ?? "") } ?? "never"),
+            ]
+            for (label, value) in fields {
+                print(label.padding(toLength: 12, withPad: " ", startingAt: 0) + Sanitized.visible(value))
+            }
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a token's name, expiry, allowed IPs, team or permissions.",
+            discussion: """
+                Saving recomputes the expiry from now when the token had expired or --expires-in changed.
+                Example: apitokens token edit 12 --name "CI deploy (prod)" --permission read_site --permission manage_deploys
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The token's id.") var id: Int64
+        @Option(help: "New name.") var name: String?
+        @Option(name: .customLong("expires-in"), help: "7d, 30d, 60d, 90d, 1y, never, or Nd up to 366d.") var expiresIn: String?
+        @Option(name: .customLong("ip"), help: "New allow-list; an empty string allows any address.") var ip: String?
+        @Option(help: "New team.") var team: String?
+        @Option(name: .customLong("permission"), help: "Replaces the permissions; repeat for several.") var permissions: [String] = []
+
+        func run() throws {
+            let session = try Session(global)
+            let token = try Parse.visibleToken(id, session)
+            var draft = TokenDraft(token)
+            if let name { draft.name = name }
+            if let expiresIn { draft.expiresIn = try ExpiresIn(parsing: expiresIn) }
+            if let ip { draft.allowedIPs = try IPAllowList(parsing: ip) }
+            if let team { draft.teamID = try Parse.team(team, in: session.store).id }
+            if let permissions = try Parse.permissions(permissions) { draft.permissions = permissions }
+            let saved = try session.store.edit(id: id, expectedVersion: token.version, to: draft, by: session.actor)
+            print("Saved token \(saved.id) '\(Sanitized.visible(saved.name))', expires \(saved.expiresAt.map(RFC3339.string) ?? "never")")
+        }
+    }
+
+    struct Refresh: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extend a token to now plus its expires-in; works on expired tokens too.",
+            discussion: "Example: apitokens token refresh 12")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The token's id.") var id: Int64
+
+        func run() throws {
+            let session = try Session(global)
+            let token = try session.store.refresh(id: id, by: session.actor)
+            print("Refreshed token \(token.id) '\(Sanitized.visible(token.name))', expires \(Output.time(token.expiresAt))")
+        }
+    }
+
+    struct Roll: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a token's secret and print the new one, once; the old secret stops working at once.",
+            discussion: "Example: apitokens token roll 12 > new-secret.txt")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The token's id.") var id: Int64
+        @Flag(help: "Print the token and its new secret as JSON.") var json = false
+
+        func run() throws {
+            let session = try Session(global)
+            let (token, secret) = try session.store.roll(id: id, by: session.actor)
+            if json {
+                try Output.json(RevealJSON(token: TokenJSON(token: token, now: session.store.now), secret: secret.text))
+            } else {
+                print(secret.text)
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke tokens; they stop verifying at once and leave every list.",
+            discussion: "Asks first when run in a terminal. Example: apitokens token revoke 12 13 --yes")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The ids of the tokens.") var ids: [Int64]
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func validate() throws {
+            if ids.isEmpty { throw ArgumentParser.ValidationError("name at least one token id") }
+        }
+
+        func run() throws {
+            let session = try Session(global)
+            let tokens = try ids.map { try Parse.visibleToken($0, session) }
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw CommandFailure.refused("refusing to revoke without confirmation; add --yes")
+                }
+                let names = tokens.map { "'\(Sanitized.visible($0.name))'" }.joined(separator: ", ")
+                StandardError.write("Revoke \(names)? Anything using \(tokens.count == 1 ? "it" : "them") stops working at once. [y/N] ")
+                guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
+                    throw CommandFailure.refused("nothing revoked")
+                }
+            }
+            for token in try session.store.revoke(ids: ids, by: session.actor) {
+                print("Revoked token \(token.id) '\(Sanitized.visible(token.name))'")
+            }
+        }
+    }
+}
+
+/// A token with the secret that was just made for it.
+struct RevealJSON: Encodable {
+    let token: TokenJSON
+    let secret: String
+
+    func encode(to encoder: any Encoder) throws {
+        try token.encode(to: encoder)
+        enum Key: String, CodingKey { case secret }
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(secret, forKey: .secret)
+    }
+}
