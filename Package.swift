@@ -30,6 +30,6 @@ let package = Package(
         ),
         .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TokenDomain"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["apitokens"]),
     ]
 )

@@ -110,9 +110,10 @@ public struct DemoSeeder {
             var createdAt: Int64
             if let days = expiresIn.days.map(Int64.init) {
                 let lifetime = days * day
-                switch Int.random(in: 0..<20, using: &random) {
-                case 0..<3: expiresAt = now - Int64.random(in: 3_600...(60 * day), using: &random)
-                case 3..<5: expiresAt = now + Int64.random(in: 3_600...(6 * day), using: &random)
+                // About a fifth expired and a tenth expiring, spread evenly through the list.
+                switch index * 7 % 10 {
+                case 0, 1: expiresAt = now - Int64.random(in: 3_600...(60 * day), using: &random)
+                case 2: expiresAt = now + Int64.random(in: 3_600...(6 * day), using: &random)
                 default: expiresAt = now + Int64.random(in: min(8 * day, lifetime)...lifetime, using: &random)
                 }
                 createdAt = min(now - 60, (expiresAt ?? now) - lifetime)

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Runs the built `apitokens` binary on a private database, as a script or a service would.
+struct CLIRunner {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The built executable, next to the test bundle.
+    static let binary: String = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent()
+        // Test bundles live in <build>/debug/<name>.xctest/...; walk up to the folder that holds the binary.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("apitokens").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/apitokens").path
+    }()
+
+    let directory: URL
+    var database: String { directory.appendingPathComponent("tokens.sqlite").path }
+
+    init() {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-e2e-\(UUID().uuidString)")
+    }
+
+    /// Runs `apitokens ARGS --db <private db>` with optional stdin and extra environment.
+    @discardableResult
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments + ["--db", database]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "APITOKENS_TOKEN")
+        env.removeValue(forKey: "APITOKENS_DB")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                      stderr: String(decoding: err, as: UTF8.self))
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TokenDomain
+@testable import TokenStore
+
+/// The database file is ours alone: private modes, and foreign files left byte-for-byte untouched.
+@Suite(.serialized)
+struct DatabaseFileTests {
+    func temporaryPath(_ name: String = "tokens.sqlite") -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-file-\(UUID().uuidString)")
+            .appendingPathComponent(name).path
+    }
+
+    func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+    }
+
+    @Test func directoryIs0700AndFilesAre0600EvenUnderUmask000() throws {
+        let path = temporaryPath()
+        let previous = umask(0)
+        defer { umask(previous) }
+        let store = try TokenStore(path: path)
+        try store.bootstrapIfEmpty(login: "root", name: "Root")
+        #expect(try mode((path as NSString).deletingLastPathComponent) == 0o700)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            #expect(try mode(path + suffix) == 0o600, "\(suffix)")
+        }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    func expectUntouched(_ contents: Data, _ check: (TokenStoreError) -> Bool) throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try contents.write(to: URL(fileURLWithPath: path))
+        #expect {
+            try TokenStore(path: path)
+        } throws: { error in
+            (error as? TokenStoreError).map(check) ?? false
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == contents)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    @Test func textFileIsRefusedAndUntouched() throws {
+        try expectUntouched(Data("hello, this is my shopping list\n".utf8)) {
+            if case .notADatabase = $0 { return true } else { return false }
+        }
+    }
+
+    @Test func anotherApplicationsDatabaseIsRefusedAndUntouched() throws {
+        let other = temporaryPath("other.sqlite")
+        try FileManager.default.createDirectory(atPath: (other as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try runSQLite(other, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');")
+        try expectUntouched(try Data(contentsOf: URL(fileURLWithPath: other))) {
+            if case .foreignDatabase = $0 { return true } else { return false }
+        }
+    }
+
+    @Test func newerVersionIsRefusedAndUntouched() throws {
+        let path = temporaryPath()
+        try TokenStore(path: path).bootstrapIfEmpty(login: "root", name: "Root")
+        try runSQLite(path, "PRAGMA user_version = 99;")
+        let contents = try Data(contentsOf: URL(fileURLWithPath: path))
+        try expectUntouched(contents) {
+            if case .newerVersion(_, 99, _) = $0 { return true } else { return false }
+        }
+    }
+
+    @Test func truncatedDatabaseIsRefusedAndUntouched() throws {
+        let path = temporaryPath()
+        try TokenStore(path: path).bootstrapIfEmpty(login: "root", name: "Root")
+        let contents = try Data(contentsOf: URL(fileURLWithPath: path))
+        try expectUntouched(contents.prefix(contents.count - 1000)) {
+            if case .truncated = $0 { return true } else { return false }
+        }
+    }
+
+    @Test func reopeningKeepsEverything() throws {
+        let path = temporaryPath()
+        do {
+            let store = try TokenStore(path: path)
+            try store.bootstrapIfEmpty(login: "root", name: "Root")
+        }
+        let store = try TokenStore(path: path)
+        #expect(try store.bootstrapIfEmpty(login: "someone", name: "x") == false)
+        #expect(try store.account(login: "root")?.isAdmin == true)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// Runs SQL with the sqlite3 shell, as another application would.
+    func runSQLite(_ path: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, sql]
+        try process.run()
+        process.waitUntilExit()
+    }
+}

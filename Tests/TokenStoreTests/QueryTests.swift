@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TokenDomain
+import TokenStore
+
+/// Keyset pages walk the whole list in order, forwards and backwards, whatever the sort.
+struct QueryTests {
+    @Test(arguments: TokenSort.allCases, [false, true])
+    func pagesCoverEveryTokenOnceInOrder(sort: TokenSort, descending: Bool) throws {
+        let store = try TokenStore(inMemoryWith: FixedClock(StoreFixture.start))
+        try store.bootstrapIfEmpty(login: "root", name: "Root")
+        try DemoSeeder(store: store).seed(osLogin: "root", osName: "Root", tokenCount: 97)
+        let order = TokenOrder(sort, descending: descending)
+        let everything = try store.tokens(matching: TokenFilter(), order: order)
+        #expect(everything.count == 97)
+        var forward: [Token] = []
+        var cursor: Token?
+        repeat {
+            let page = try store.tokens(matching: TokenFilter(), order: order, after: cursor, limit: 10)
+            forward += page
+            cursor = page.last
+            if page.count < 10 { break }
+        } while true
+        #expect(forward.map(\.id) == everything.map(\.id))
+        let lastPage = try store.tokens(matching: TokenFilter(), order: order, before: nil, limit: 10)
+        #expect(lastPage.map(\.id) == everything.suffix(10).map(\.id))
+        let previous = try store.tokens(matching: TokenFilter(), order: order, before: lastPage.first, limit: 10)
+        #expect(previous.map(\.id) == everything.dropLast(10).suffix(10).map(\.id))
+    }
+
+    @Test func searchMatchesNameOrCreatorCaseInsensitively() throws {
+        let store = try TokenStore(inMemoryWith: FixedClock(StoreFixture.start))
+        try store.bootstrapIfEmpty(login: "root", name: "Root")
+        try DemoSeeder(store: store).seed(osLogin: "root", osName: "Root", tokenCount: 60)
+        let deploys = try store.tokens(matching: TokenFilter(search: "DEPLOY"), order: TokenOrder(.name))
+        #expect(!deploys.isEmpty && deploys.allSatisfy { $0.name.lowercased().contains("deploy") || $0.owner.contains("deploy") })
+        let bruno = try store.tokens(matching: TokenFilter(search: "bruno"), order: TokenOrder(.name))
+        #expect(!bruno.isEmpty && bruno.allSatisfy { $0.owner == "bruno" })
+        let percent = try store.tokens(matching: TokenFilter(search: "%"), order: TokenOrder(.name))
+        #expect(percent.isEmpty)
+    }
+
+    @Test func statusFilterAndExpirySortPutExpiredFirst() throws {
+        let store = try TokenStore(inMemoryWith: FixedClock(StoreFixture.start))
+        try store.bootstrapIfEmpty(login: "root", name: "Root")
+        try DemoSeeder(store: store).seed(osLogin: "root", osName: "Root", tokenCount: 60)
+        let now = store.now
+        let sorted = try store.tokens(matching: TokenFilter(), order: TokenOrder(.expires))
+        let expired = try store.count(matching: TokenFilter(status: .expired))
+        #expect(expired > 0)
+        #expect(sorted.prefix(expired).allSatisfy { $0.status(at: now) == .expired })
+        #expect(sorted.last?.expiresAt == nil)
+        for status in TokenStatus.allCases {
+            let matching = try store.tokens(matching: TokenFilter(status: status), order: TokenOrder(.name))
+            #expect(!matching.isEmpty && matching.allSatisfy { $0.status(at: now) == status }, "\(status)")
+        }
+    }
+}
