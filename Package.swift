@@ -21,15 +21,20 @@ let package = Package(
             name: "TokenStore",
             dependencies: ["TokenDomain", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
+        .target(name: "TokenViewModels", dependencies: ["TokenDomain", "TokenStore"]),
+        .target(name: "TerminalUI", dependencies: ["TokenViewModels", "TokenDomain", "TokenStore", "CNCursesW"]),
         .executableTarget(
             name: "apitokens",
             dependencies: [
-                "TokenDomain", "TokenStore",
+                "TokenDomain", "TokenStore", "TokenViewModels", "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain"]),
+        .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain"]),
         .testTarget(name: "EndToEndTests", dependencies: ["apitokens"]),
     ]
 )

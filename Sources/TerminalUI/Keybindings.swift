@@ -1,0 +1,170 @@
+import TokenDomain
+import TokenViewModels
+
+/// One entry of a screen's key table: the keys, what they do, and how help and the footer describe it.
+public struct Binding: Sendable {
+    public let keys: [Key]
+    public let action: Action
+    public let description: String
+    /// Shown in the footer as well as in help.
+    public let inFooter: Bool
+
+    init(_ keys: [Key], _ action: Action, _ description: String, footer: Bool = false) {
+        self.keys = keys
+        self.action = action
+        self.description = description
+        inFooter = footer
+    }
+
+    /// The keys as written in help: `↑ k`.
+    public var keyLabel: String { keys.map(\.label).joined(separator: " ") }
+}
+
+/// Where the keyboard is: decides which table of bindings applies.
+public enum KeyContext: Hashable, Sendable {
+    case table, search, formText, formChoice, reveal, confirm, help
+
+    /// The context for the current state.
+    public init(_ state: AppState) {
+        if state.helpVisible { self = .help; return }
+        switch state.modal {
+        case .form(let form): self = form.focusIsText ? .formText : .formChoice
+        case .reveal: self = .reveal
+        case .confirm: self = .confirm
+        case nil: self = state.table.isSearching ? .search : .table
+        }
+    }
+
+    /// The title of the help overlay for this context.
+    public var title: String {
+        switch self {
+        case .table: "Token table"
+        case .search: "Search box"
+        case .formText, .formChoice: "Token form"
+        case .reveal: "Secret reveal"
+        case .confirm: "Confirmation"
+        case .help: "Help"
+        }
+    }
+}
+
+/// The key tables of every screen; dispatch, footer hints and the help overlay all read these.
+public enum Keybindings {
+    static let help = Binding([.character("?")], .showHelp, "Show this help", footer: true)
+    static let textHelp = Binding([.f1], .showHelp, "Show this help (? types a question mark here)", footer: true)
+    static let quitAnywhere = Binding([.control("c")], .quit, "Quit at once")
+
+    static let textEditing: [Binding] = [
+        Binding([.left], .formEdit(.left), "Move the cursor left"),
+        Binding([.right], .formEdit(.right), "Move the cursor right"),
+        Binding([.home, .control("a")], .formEdit(.home), "Cursor to the start"),
+        Binding([.end, .control("e")], .formEdit(.end), "Cursor to the end"),
+        Binding([.backspace], .formEdit(.backspace), "Delete before the cursor"),
+        Binding([.delete], .formEdit(.deleteForward), "Delete under the cursor"),
+        Binding([.control("u")], .formEdit(.clear), "Clear the field"),
+    ]
+
+    static let formCommon: [Binding] = [
+        Binding([.tab, .down], .formFocus(1), "Next field", footer: true),
+        Binding([.backTab, .up], .formFocus(-1), "Previous field"),
+        Binding([.control("s")], .formSubmit, "Create / save the token", footer: true),
+        Binding([.escape], .escape, "Cancel the form", footer: true),
+    ]
+
+    /// The bindings that apply in a context, in the order help lists them.
+    public static func bindings(for context: KeyContext) -> [Binding] {
+        switch context {
+        case .table:
+            return [
+                Binding([.character("n")], .newToken, "New token", footer: true),
+                Binding([.enter, .character("e")], .editSelected, "Edit the selected token", footer: true),
+                Binding([.character("r")], .refreshSelected, "Refresh: expiry becomes now + expires-in", footer: true),
+                Binding([.character("R")], .rollSelected, "Roll the secret (asks first)", footer: true),
+                Binding([.character("x"), .delete], .revokeSelected, "Revoke the selected or marked tokens (asks first)", footer: true),
+                Binding([.character(" ")], .toggleMark, "Mark / unmark the row"),
+                Binding([.character("/")], .openSearch, "Search by name or creator", footer: true),
+                Binding([.character("s")], .sortNext, "Sort by the next column", footer: true),
+                Binding([.character("S")], .sortReverse, "Reverse the sort order"),
+                Binding([.up, .character("k")], .move(.up), "Move up"),
+                Binding([.down, .character("j")], .move(.down), "Move down"),
+                Binding([.pageUp], .move(.pageUp), "Page up"),
+                Binding([.pageDown], .move(.pageDown), "Page down"),
+                Binding([.home, .character("g")], .move(.home), "First row"),
+                Binding([.end, .character("G")], .move(.end), "Last row"),
+                Binding([.tab], .nextTab, "Next tab"),
+                Binding([.backTab], .previousTab, "Previous tab"),
+                Binding([.character("1")], .selectTab(1), "First tab"),
+                Binding([.character("2")], .selectTab(2), "Second tab"),
+                Binding([.character("3")], .selectTab(3), "Third tab"),
+                Binding([.escape], .escape, "Clear the search"),
+                help,
+                Binding([.character("q")], .quit, "Quit", footer: true),
+                quitAnywhere,
+            ]
+        case .search:
+            return [
+                Binding([.enter], .keepSearch, "Keep the filter and return to the table", footer: true),
+                Binding([.escape], .escape, "Clear the filter", footer: true),
+                Binding([.backspace], .searchEdit(.backspace), "Delete before the cursor"),
+                Binding([.left], .searchEdit(.left), "Move the cursor left"),
+                Binding([.right], .searchEdit(.right), "Move the cursor right"),
+                Binding([.control("u")], .searchEdit(.clear), "Clear the query"),
+                Binding([.up], .move(.up), "Move up"),
+                Binding([.down], .move(.down), "Move down"),
+                textHelp,
+                quitAnywhere,
+            ]
+        case .formText:
+            return formCommon + textEditing + [textHelp, quitAnywhere]
+        case .formChoice:
+            return formCommon + [
+                Binding([.character(" ")], .formToggle, "Toggle the checkbox", footer: true),
+                Binding([.left], .formChoice(-1), "Previous choice (Type, Expires in, Team)", footer: true),
+                Binding([.right], .formChoice(1), "Next choice (Type, Expires in, Team)"),
+                Binding([.enter], .formActivate, "Press the focused button"),
+                help,
+                quitAnywhere,
+            ]
+        case .reveal:
+            return [
+                Binding([.character("c")], .copySecret, "Copy the secret to the clipboard (OSC 52)", footer: true),
+                Binding([.enter, .escape], .closeReveal, "Close: the secret is gone for good", footer: true),
+                help,
+                quitAnywhere,
+            ]
+        case .confirm:
+            return [
+                Binding([.character("y")], .answer(true), "Yes", footer: true),
+                Binding([.character("n")], .answer(false), "No", footer: true),
+                Binding([.enter], .confirmActivate, "Press the focused button (No first)", footer: true),
+                Binding([.left, .right, .tab, .backTab], .confirmSwitchFocus, "Move between the buttons"),
+                Binding([.escape], .escape, "No"),
+                help,
+                quitAnywhere,
+            ]
+        case .help:
+            return [
+                Binding([.escape, .character("?"), .character("q"), .f1], .escape, "Close help", footer: true),
+                quitAnywhere,
+            ]
+        }
+    }
+
+    /// The action a key causes in this state, or nil when it means nothing here.
+    public static func action(for key: Key, in state: AppState) -> Action? {
+        if case .resize(let width, let height) = key { return .resize(width: width, height: height) }
+        let context = KeyContext(state)
+        if case .click(let x, let y) = key { return MouseTargets.action(x: x, y: y, state: state) }
+        if key == .scrollUp { return context == .table ? .move(.up) : nil }
+        if key == .scrollDown { return context == .table ? .move(.down) : nil }
+        if let binding = bindings(for: context).first(where: { $0.keys.contains(key) }) { return binding.action }
+        if case .character(let character) = key {
+            switch context {
+            case .search: return .searchEdit(.insert(character))
+            case .formText: return .formEdit(.insert(character))
+            default: return nil
+            }
+        }
+        return nil
+    }
+}

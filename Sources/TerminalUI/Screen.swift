@@ -1,0 +1,200 @@
+import Foundation
+import TokenDomain
+import TokenStore
+import TokenViewModels
+
+/// Draws the whole screen for a state: a pure function from state to cells.
+public enum Screen {
+    static let titleRow = 0
+    static let tabRow = 1
+    static let headingRow = 2
+    static let firstRow = 3
+    /// The smallest terminal the layout supports.
+    public static let minimumWidth = 60
+    public static let minimumHeight = 15
+
+    /// Renders the state into a canvas the size of the terminal.
+    public static func render(_ state: AppState) -> Canvas {
+        var canvas = Canvas(width: state.width, height: state.height)
+        guard state.width >= minimumWidth, state.height >= minimumHeight else {
+            let lines = ["Terminal too small", "need \(minimumWidth)×\(minimumHeight), have \(state.width)×\(state.height)"]
+            for (index, line) in lines.enumerated() {
+                let y = state.height / 2 - 1 + index
+                canvas.put(line, x: max(0, (state.width - DisplayWidth.of(line)) / 2), y: y, style: Style(bold: index == 0))
+            }
+            return canvas
+        }
+        drawTitle(state, into: &canvas)
+        drawTabs(state, into: &canvas)
+        if state.table.tab == .audit { AuditView.draw(state, into: &canvas) } else { drawTable(state, into: &canvas) }
+        drawStatus(state, into: &canvas)
+        switch state.modal {
+        case .form(let form): FormView.draw(form, state: state, into: &canvas)
+        case .reveal(let reveal): DialogView.drawReveal(reveal, into: &canvas)
+        case .confirm(let confirmation): DialogView.drawConfirm(confirmation, into: &canvas)
+        case nil: break
+        }
+        if state.helpVisible {
+            DialogView.drawHelp(context: KeyContext(state.withoutHelp), into: &canvas)
+        }
+        drawFooter(state, into: &canvas)
+        return canvas
+    }
+
+    private static func drawTitle(_ state: AppState, into canvas: inout Canvas) {
+        let bar = Style(bold: true, reverse: true)
+        canvas.fill(x: 0, y: titleRow, width: state.width, height: 1, style: bar)
+        let actor = state.actor
+        let left = " apitokens · \(actor.name) (\(actor.login), \(actor.role.label))"
+        canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
+        let count = state.table.tab == .audit ? "\(state.table.total) events" : "\(state.table.total) tokens"
+        let width = DisplayWidth.of(count) + 1
+        if DisplayWidth.of(left) + width + 2 < state.width { canvas.put(count, x: state.width - width, y: titleRow, style: bar) }
+    }
+
+    /// The x ranges of the tab titles, for drawing and for clicks.
+    static func tabRanges(_ state: AppState) -> [Range<Int>] {
+        var x = 1
+        return state.table.tabs.enumerated().map { index, tab in
+            let width = DisplayWidth.of(" \(index + 1) \(tab.title) ")
+            defer { x += width + 1 }
+            return x..<(x + width)
+        }
+    }
+
+    private static func drawTabs(_ state: AppState, into canvas: inout Canvas) {
+        let ranges = tabRanges(state)
+        for (index, tab) in state.table.tabs.enumerated() {
+            let selected = tab == state.table.tab
+            canvas.put(" \(index + 1) \(tab.title) ", x: ranges[index].lowerBound, y: tabRow,
+                       style: selected ? Style(bold: true, reverse: true, color: .cyan) : Style(dim: false))
+        }
+        let search = state.table.search
+        guard state.table.isSearching || !search.text.isEmpty else { return }
+        let end = ranges.last?.upperBound ?? 0
+        let room = state.width - end - 2
+        guard room >= 12 else { return }
+        let label = "/ "
+        let boxWidth = min(room, 34)
+        let x = state.width - boxWidth - 1
+        let style = state.table.isSearching ? Style(underline: true, color: .yellow) : Style(color: .yellow)
+        canvas.fill(x: x, y: tabRow, width: boxWidth, height: 1, style: style)
+        canvas.put(label, x: x, y: tabRow, style: Style(bold: true, color: .yellow))
+        let textRoom = boxWidth - 3
+        let visible = String(search.text.suffix(textRoom))
+        canvas.put(visible, x: x + 2, y: tabRow, style: style, maxWidth: textRoom)
+        if state.table.isSearching {
+            let cursorX = x + 2 + DisplayWidth.of(String(visible.prefix(max(0, search.cursor - (search.text.count - visible.count)))))
+            canvas.restyle(x: cursorX, y: tabRow, width: 1, style: Style(reverse: true, color: .yellow))
+        }
+    }
+
+    private static func drawTable(_ state: AppState, into canvas: inout Canvas) {
+        let layout = TableLayout(width: state.width)
+        let order = state.table.order
+        for (column, x, width) in layout.columns {
+            var title = column.title
+            if column.sort == order.sort && (column.title != "Status") { title += order.descending ? " ▼" : " ▲" }
+            canvas.put(title, x: x, y: headingRow, style: Style(bold: true, underline: true), maxWidth: width)
+        }
+        let rows = state.table.rows
+        if rows.isEmpty {
+            let query = state.table.search.text
+            let text = query.isEmpty
+                ? (state.table.tab == .personal ? "You have no personal access tokens yet — press n to create one"
+                                                : "No tokens yet — press n to create one")
+                : "No tokens match “\(query)” — Esc clears the search"
+            canvas.put(text, x: max(2, (state.width - DisplayWidth.of(text)) / 2), y: firstRow + 1, style: Style(dim: true))
+            return
+        }
+        for (index, token) in rows.enumerated() {
+            let y = firstRow + index
+            let status = token.status(at: state.now)
+            var style = Style()
+            switch status {
+            case .expired: style.color = .red
+            case .expiring: style.color = .yellow
+            case .active: break
+            }
+            let selected = index == state.table.selection
+            if selected { style.reverse = true; style.bold = true }
+            canvas.fill(x: 0, y: y, width: state.width, height: 1, style: style)
+            if state.table.marked.contains(token.id) { canvas.put("●", x: 0, y: y, style: Style(bold: true, reverse: selected, color: .magenta)) }
+            for (column, x, width) in layout.columns {
+                var cellStyle = style
+                if column.title == "Status" && status != .active { cellStyle.bold = true }
+                canvas.put(column.value(token, state.now), x: x, y: y, style: cellStyle, maxWidth: width)
+            }
+        }
+    }
+
+    private static func drawStatus(_ state: AppState, into canvas: inout Canvas) {
+        let y = state.height - 2
+        if let message = state.message {
+            canvas.put(" " + message.text, x: 0, y: y, style: message.isError ? Style(bold: true, color: .red) : Style(color: .green))
+            return
+        }
+        let table = state.table
+        var parts: [String] = []
+        if table.tab != .audit {
+            let sortName = TokenColumn.all.first { $0.sort == table.order.sort }?.title ?? table.order.sort.rawValue
+            parts.append("sorted by \(sortName) \(table.order.descending ? "▼" : "▲")")
+            if !table.search.text.isEmpty { parts.append("filter “\(table.search.text)”") }
+            if !table.marked.isEmpty { parts.append("\(table.marked.count) marked") }
+            if let token = table.selected {
+                parts.append("#\(token.id) \(token.hint)")
+                parts.append(token.allowedIPs.allowsAny ? "any IP" : "IPs \(token.allowedIPs)")
+            }
+        }
+        canvas.put(" " + parts.joined(separator: " · "), x: 0, y: y, style: Style(dim: true))
+    }
+
+    private static func drawFooter(_ state: AppState, into canvas: inout Canvas) {
+        let y = state.height - 1
+        canvas.fill(x: 0, y: y, width: state.width, height: 1, style: Style(reverse: true))
+        var x = 1
+        for binding in Keybindings.bindings(for: KeyContext(state)) where binding.inFooter {
+            let key = binding.keys[0].label
+            let text = shortDescription(binding.description)
+            let width = DisplayWidth.of(key) + DisplayWidth.of(text) + 3
+            guard x + width <= state.width else { break }
+            canvas.put(key, x: x, y: y, style: Style(bold: true, reverse: true, color: .cyan))
+            canvas.put(text, x: x + DisplayWidth.of(key) + 1, y: y, style: Style(reverse: true))
+            x += width
+        }
+    }
+
+    /// The footer's short form of a description: its first words, before any colon or parenthesis.
+    static func shortDescription(_ text: String) -> String {
+        let cut = text.split(whereSeparator: { ":(".contains($0) }).first.map(String.init) ?? text
+        let words = cut.split(separator: " ")
+        let short = words.prefix(words.first == "Show" || words.first == "Keep" ? 2 : 1).joined(separator: " ")
+        return short.trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// The audit log tab.
+enum AuditView {
+    static func draw(_ state: AppState, into canvas: inout Canvas) {
+        let columns: [(String, Int)] = [("Time", 20), ("Actor", 12), ("Action", 15), ("Token", 24)]
+        var x = 1
+        var positions: [Int] = []
+        for (title, width) in columns {
+            canvas.put(title, x: x, y: Screen.headingRow, style: Style(bold: true, underline: true), maxWidth: width)
+            positions.append(x)
+            x += width + 1
+        }
+        canvas.put("Details", x: x, y: Screen.headingRow, style: Style(bold: true, underline: true))
+        for (index, event) in state.table.visibleEvents.enumerated() {
+            let y = Screen.firstRow + index
+            let style = index == state.table.selection ? Style(bold: true, reverse: true) : Style()
+            canvas.fill(x: 0, y: y, width: state.width, height: 1, style: style)
+            let token = event.tokenID.map { "#\($0) \(event.tokenName ?? "")" } ?? ""
+            let values = [TimeText.minute(event.at), event.actor, event.action, token]
+            for (column, value) in values.enumerated() {
+                canvas.put(value, x: positions[column], y: y, style: style, maxWidth: columns[column].1)
+            }
+            canvas.put(event.details, x: x, y: y, style: style, maxWidth: state.width - x)
+        }
+    }
+}

@@ -1,0 +1,436 @@
+import Foundation
+import TokenDomain
+import TokenStore
+
+/// The dialog or form on top of the table, if any.
+public enum Modal: Hashable, Sendable {
+    case form(TokenForm)
+    case reveal(SecretReveal)
+    case confirm(Confirmation)
+}
+
+/// Everything the screen shows, as one value.
+public struct AppState: Hashable, Sendable {
+    public let actor: Account
+    public internal(set) var table: TokenTable
+    public internal(set) var modal: Modal?
+    public internal(set) var helpVisible = false
+    public internal(set) var message: StatusMessage?
+    public internal(set) var quit = false
+    public internal(set) var width = 80
+    public internal(set) var height = 24
+    /// The moment statuses are judged at, refreshed with every reload.
+    public internal(set) var now: Date
+}
+
+/// Row movements in the table.
+public enum Movement: Hashable, Sendable {
+    case up, down, pageUp, pageDown, home, end
+}
+
+/// Everything a person can do; keys and clicks become these.
+public enum Action: Hashable, Sendable {
+    case move(Movement)
+    case nextTab, previousTab
+    case selectTab(Int)
+    case selectRow(Int)
+    case openSearch
+    case searchEdit(TextField.Edit)
+    case keepSearch
+    case sortNext, sortReverse
+    case sortBy(TokenSort)
+    case newToken, editSelected, refreshSelected, rollSelected, revokeSelected, toggleMark
+    case showHelp, escape, quit
+    case formFocus(Int)
+    case formEdit(TextField.Edit)
+    case formChoice(Int)
+    case formToggle, formSubmit, formActivate
+    case copySecret, closeReveal
+    case answer(Bool)
+    case confirmSwitchFocus, confirmActivate
+    case resize(width: Int, height: Int)
+    case reload
+}
+
+/// The root view-model: holds the state, takes actions through `send`, and asks the store for effects.
+public final class AppModel {
+    public private(set) var state: AppState
+    let store: TokenStore
+    let clipboard: any Clipboard
+
+    /// The order `s` cycles through: the table's sortable columns, left to right.
+    public static let sortCycle: [TokenSort] = [.name, .kind, .owner, .team, .lastUsed, .created, .expires]
+
+    public init(store: TokenStore, actor: Account, clipboard: any Clipboard, width: Int = 80, height: Int = 24) {
+        self.store = store
+        self.clipboard = clipboard
+        state = AppState(actor: actor, table: TokenTable(tabs: Tab.visible(to: actor)), width: width, height: height, now: store.now)
+        state.table.order = TokenOrder(.created, descending: true)
+        state.table.pageSize = Self.pageSize(height: height)
+        reloadTable(anchor: nil)
+    }
+
+    /// Rows of the table that fit under the title, tabs, headings, status line and footer.
+    static func pageSize(height: Int) -> Int { max(1, height - 5) }
+
+    /// Applies one action to the state.
+    public func send(_ action: Action) {
+        if action != .reload, action != .resize(width: state.width, height: state.height) { state.message = nil }
+        switch action {
+        case .resize(let width, let height):
+            state.width = width
+            state.height = height
+            state.table.pageSize = Self.pageSize(height: height)
+            reloadTable(anchor: state.table.rows.first)
+        case .reload: reloadTable(anchor: state.table.rows.first)
+        case .showHelp: state.helpVisible = true
+        case .escape: escape()
+        case .quit: state.quit = true
+        default:
+            switch state.modal {
+            case .form: sendToForm(action)
+            case .reveal: sendToReveal(action)
+            case .confirm: sendToConfirm(action)
+            case nil: sendToTable(action)
+            }
+        }
+    }
+
+    /// Esc closes one layer at a time: help, then a dialog or form, then the search.
+    private func escape() {
+        if state.helpVisible { state.helpVisible = false; return }
+        switch state.modal {
+        case .form: state.modal = nil
+        case .reveal: closeReveal()
+        case .confirm: state.modal = nil
+        case nil:
+            guard state.table.isSearching || !state.table.search.text.isEmpty else { return }
+            state.table.isSearching = false
+            state.table.search.apply(.clear)
+            reloadTable(anchor: nil)
+        }
+    }
+
+    // MARK: Table
+
+    private func sendToTable(_ action: Action) {
+        if state.helpVisible { state.helpVisible = false }
+        switch action {
+        case .move(let movement): move(movement)
+        case .selectRow(let index):
+            let count = state.table.tab == .audit ? state.table.visibleEvents.count : state.table.rows.count
+            if index < count { state.table.selection = index }
+        case .nextTab, .previousTab:
+            let tabs = state.table.tabs
+            let index = tabs.firstIndex(of: state.table.tab) ?? 0
+            switchTab(to: tabs[(index + (action == .nextTab ? 1 : tabs.count - 1)) % tabs.count])
+        case .selectTab(let number):
+            if state.table.tabs.indices.contains(number - 1) { switchTab(to: state.table.tabs[number - 1]) }
+        case .openSearch:
+            guard state.table.tab != .audit else { return notify("Search works on the token tabs", error: true) }
+            state.table.isSearching = true
+        case .searchEdit(let edit):
+            state.table.search.apply(edit)
+            reloadTable(anchor: nil)
+        case .keepSearch: state.table.isSearching = false
+        case .sortNext:
+            let cycle = Self.sortCycle
+            let index = cycle.firstIndex(of: state.table.order.sort) ?? 0
+            state.table.order = TokenOrder(cycle[(index + 1) % cycle.count], descending: false)
+            reloadTable(anchor: nil)
+        case .sortReverse:
+            state.table.order.descending.toggle()
+            reloadTable(anchor: nil)
+        case .sortBy(let sort):
+            state.table.order = state.table.order.sort == sort
+                ? TokenOrder(sort, descending: !state.table.order.descending) : TokenOrder(sort)
+            reloadTable(anchor: nil)
+        case .toggleMark:
+            guard let token = state.table.selected else { return }
+            if state.table.marked.remove(token.id) == nil { state.table.marked.insert(token.id) }
+            move(.down)
+        case .newToken: openCreateForm()
+        case .editSelected: openEditForm()
+        case .refreshSelected:
+            guard let token = selectedToken() else { return }
+            perform { let refreshed = try store.refresh(id: token.id, by: state.actor)
+                notify("Refreshed '\(Sanitized.visible(refreshed.name))': expires \(Self.format(refreshed.expiresAt))") }
+        case .rollSelected:
+            guard let token = selectedToken() else { return }
+            perform { try Policy.check(.roll, on: token, by: state.actor)
+                state.modal = .confirm(Confirmation(intent: .roll(token))) }
+        case .revokeSelected:
+            let marked = state.table.marked
+            perform {
+                var tokens = try marked.sorted().compactMap { try store.token(id: $0) }
+                if tokens.isEmpty, let token = selectedToken() { tokens = [token] }
+                guard !tokens.isEmpty else { return }
+                for token in tokens { try Policy.check(.revoke, on: token, by: state.actor) }
+                state.modal = .confirm(Confirmation(intent: .revoke(tokens)))
+            }
+        default: break
+        }
+    }
+
+    private func selectedToken() -> Token? {
+        guard let token = state.table.selected else {
+            notify(state.table.tab == .audit ? "Audit events cannot be changed" : "No token selected", error: true)
+            return nil
+        }
+        return token
+    }
+
+    private func switchTab(to tab: Tab) {
+        guard tab != state.table.tab else { return }
+        state.table.tab = tab
+        state.table.marked = []
+        state.table.isSearching = false
+        state.table.search.apply(.clear)
+        reloadTable(anchor: nil)
+    }
+
+    private func move(_ movement: Movement) {
+        if state.table.tab == .audit { return moveEvents(movement) }
+        let table = state.table
+        let window = self.window
+        perform {
+            switch movement {
+            case .up where table.selection > 0: state.table.selection -= 1
+            case .down where table.selection < table.rows.count - 1: state.table.selection += 1
+            case .up:
+                if let previous = try window.before(table.rows.first, limit: 1).first, !table.rows.isEmpty {
+                    state.table.rows = [previous] + table.rows.dropLast(table.rows.count >= table.pageSize ? 1 : 0)
+                }
+            case .down:
+                if let next = try window.after(table.rows.last, limit: 1).first, !table.rows.isEmpty {
+                    state.table.rows = table.rows.dropFirst(table.rows.count >= table.pageSize ? 1 : 0) + [next]
+                    state.table.selection = state.table.rows.count - 1
+                }
+            case .pageDown:
+                let next = try window.after(table.rows.last, limit: table.pageSize)
+                if table.rows.isEmpty { return }
+                state.table.rows = Array((table.rows + next).suffix(table.pageSize))
+                if next.count < table.pageSize { state.table.selection = state.table.rows.count - 1 }
+            case .pageUp:
+                let previous = try window.before(table.rows.first, limit: table.pageSize)
+                if table.rows.isEmpty { return }
+                state.table.rows = Array((previous + table.rows).prefix(table.pageSize))
+                if previous.count < table.pageSize { state.table.selection = 0 }
+            case .home:
+                state.table.rows = try window.first()
+                state.table.selection = 0
+            case .end:
+                state.table.rows = try window.last()
+                state.table.selection = max(0, state.table.rows.count - 1)
+            }
+        }
+    }
+
+    private func moveEvents(_ movement: Movement) {
+        let table = state.table
+        let count = table.events.count
+        guard count > 0 else { return }
+        var absolute = table.eventOffset + table.selection
+        switch movement {
+        case .up: absolute -= 1
+        case .down: absolute += 1
+        case .pageUp: absolute -= table.pageSize
+        case .pageDown: absolute += table.pageSize
+        case .home: absolute = 0
+        case .end: absolute = count - 1
+        }
+        absolute = min(max(0, absolute), count - 1)
+        var offset = table.eventOffset
+        if absolute < offset { offset = absolute }
+        if absolute >= offset + table.pageSize { offset = absolute - table.pageSize + 1 }
+        state.table.eventOffset = offset
+        state.table.selection = absolute - offset
+    }
+
+    private var window: TableWindow {
+        TableWindow(store: store, filter: state.table.filter(for: state.actor), order: state.table.order, size: state.table.pageSize)
+    }
+
+    /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there.
+    func reloadTable(anchor: Token?) {
+        state.now = store.now
+        let selectedID = state.table.selected?.id
+        perform {
+            if state.table.tab == .audit {
+                state.table.events = try store.auditLog(limit: 1000)
+                state.table.rows = []
+                state.table.total = state.table.events.count
+                moveEvents(.up)
+                moveEvents(.down)
+                return
+            }
+            let filter = state.table.filter(for: state.actor)
+            state.table.rows = try window.starting(at: anchor)
+            state.table.total = try store.count(matching: filter)
+            let live = Set(try state.table.marked.compactMap { try store.token(id: $0)?.id })
+            state.table.marked = live
+            if let selectedID, let index = state.table.rows.firstIndex(where: { $0.id == selectedID }) {
+                state.table.selection = index
+            } else {
+                state.table.selection = min(state.table.selection, max(0, state.table.rows.count - 1))
+            }
+        }
+    }
+
+    // MARK: Form
+
+    private func openCreateForm() {
+        perform {
+            let actor = state.actor
+            let kindIsChoosable = actor.isAdmin && state.table.tab == .apiTokens
+            let kind: TokenKind = kindIsChoosable ? .admin : .personal
+            let allTeams = try store.teams()
+            let offered = Policy.offeredTeams(kind: kind, owner: actor, allTeams: allTeams)
+            let draft = TokenDraft(name: "", kind: kind, teamID: offered.first?.id ?? 0, permissions: PermissionSet([.readSite]))
+            state.modal = .form(TokenForm(mode: .create, draft: draft, kindIsChoosable: kindIsChoosable, owner: actor, allTeams: allTeams))
+        }
+    }
+
+    private func openEditForm() {
+        guard let token = selectedToken() else { return }
+        perform {
+            try Policy.check(.edit, on: token, by: state.actor)
+            guard let owner = try store.account(login: token.owner) else {
+                throw TokenStoreError.notFound("the owner of '\(Sanitized.visible(token.name))' was removed; revoke the token instead")
+            }
+            let form = TokenForm(mode: .edit(tokenID: token.id, version: token.version), draft: TokenDraft(token),
+                                 kindIsChoosable: false, owner: owner, allTeams: try store.teams())
+            state.modal = .form(form)
+        }
+    }
+
+    private func sendToForm(_ action: Action) {
+        guard case .form(var form) = state.modal else { return }
+        switch action {
+        case .formFocus(let step): form.moveFocus(by: step)
+        case .formEdit(let edit): form.edit(edit)
+        case .formChoice(let step): form.changeChoice(by: step)
+        case .formToggle: form.toggle()
+        case .formActivate where form.focus == .cancel:
+            state.modal = nil
+            return
+        case .formSubmit, .formActivate: return submit(form)
+        default: return
+        }
+        state.modal = .form(form)
+    }
+
+    private func submit(_ form: TokenForm) {
+        var form = form
+        guard let draft = form.validated() else {
+            state.modal = .form(form)
+            return
+        }
+        do {
+            switch form.mode {
+            case .create:
+                let (token, secret) = try store.create(draft, by: state.actor)
+                state.modal = .reveal(SecretReveal(tokenName: token.name, secret: secret.text, isRoll: false))
+                reloadTable(anchor: nil)
+                select(token.id)
+            case .edit(let id, let version):
+                let token = try store.edit(id: id, expectedVersion: version, to: draft, by: state.actor)
+                state.modal = nil
+                reloadTable(anchor: state.table.rows.first)
+                notify("Saved '\(Sanitized.visible(token.name))': expires \(Self.format(token.expiresAt))")
+            }
+        } catch {
+            switch error {
+            case .duplicate(let message): form.errors[.name] = message
+            case .invalid(let problem): form.errors[.submit] = problem.message
+            default: form.errors[.submit] = error.description
+            }
+            state.modal = .form(form)
+        }
+    }
+
+    private func select(_ id: Int64) {
+        if let index = state.table.rows.firstIndex(where: { $0.id == id }) { state.table.selection = index }
+    }
+
+    // MARK: Reveal and confirm
+
+    private func sendToReveal(_ action: Action) {
+        guard case .reveal(var reveal) = state.modal else { return }
+        switch action {
+        case .copySecret:
+            reveal.copyStatus = clipboard.copy(reveal.secret)
+            state.modal = .reveal(reveal)
+        case .closeReveal: closeReveal()
+        default: break
+        }
+    }
+
+    private func closeReveal() {
+        state.modal = nil
+        notify("The secret is gone for good; roll the token (R) if it was lost")
+    }
+
+    private func sendToConfirm(_ action: Action) {
+        guard case .confirm(var confirmation) = state.modal else { return }
+        switch action {
+        case .answer(let yes): answer(confirmation, yes: yes)
+        case .confirmActivate: answer(confirmation, yes: confirmation.yesFocused)
+        case .confirmSwitchFocus:
+            confirmation.yesFocused.toggle()
+            state.modal = .confirm(confirmation)
+        default: break
+        }
+    }
+
+    /// Carries out a confirmed intent once: the dialog is taken down before anything runs.
+    private func answer(_ confirmation: Confirmation, yes: Bool) {
+        state.modal = nil
+        guard yes else { return }
+        perform {
+            switch confirmation.intent {
+            case .revoke(let tokens):
+                let revoked = try store.revoke(ids: tokens.map(\.id), by: state.actor)
+                state.table.marked.subtract(revoked.map(\.id))
+                reloadTable(anchor: state.table.rows.first)
+                notify(revoked.count == 1 ? "Revoked '\(Sanitized.visible(revoked[0].name))'" : "Revoked \(revoked.count) tokens")
+            case .roll(let token):
+                let (rolled, secret) = try store.roll(id: token.id, by: state.actor)
+                state.modal = .reveal(SecretReveal(tokenName: rolled.name, secret: secret.text, isRoll: true))
+                reloadTable(anchor: state.table.rows.first)
+            }
+        }
+    }
+
+    // MARK: Errors and messages
+
+    /// Runs an effect; any error becomes the one status line the person sees.
+    private func perform(_ effect: () throws -> Void) {
+        do {
+            try effect()
+        } catch let error as TokenStoreError {
+            notify(error.description, error: true)
+        } catch let error as PolicyError {
+            notify(error.message, error: true)
+        } catch {
+            notify("\(error)", error: true)
+        }
+    }
+
+    private func notify(_ text: String, error: Bool = false) {
+        state.message = StatusMessage(text: text, isError: error)
+    }
+
+    static func format(_ date: Date?) -> String {
+        date.map { RFC3339.string($0) } ?? "never"
+    }
+}
+
+extension AppState {
+    /// The same state with the help overlay closed: what help describes.
+    public var withoutHelp: AppState {
+        var copy = self
+        copy.helpVisible = false
+        return copy
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import TokenDomain
+import TokenStore
+
+/// The tabs of the token table.
+public enum Tab: Hashable, Sendable {
+    case apiTokens, personal, audit
+
+    /// The tab's title.
+    public var title: String {
+        switch self {
+        case .apiTokens: "API Tokens"
+        case .personal: "Personal Access Tokens"
+        case .audit: "Audit Log"
+        }
+    }
+
+    /// The tabs an account sees: admins get every token and the audit log, everyone their own tokens.
+    public static func visible(to account: Account) -> [Tab] {
+        account.isAdmin ? [.apiTokens, .personal, .audit] : [.personal]
+    }
+}
+
+/// The table of tokens: which tab, sort, filter, and the window of rows on screen.
+public struct TokenTable: Hashable, Sendable {
+    public let tabs: [Tab]
+    public internal(set) var tab: Tab
+    public internal(set) var order = TokenOrder(.expires)
+    /// The incremental filter on name or creator.
+    public internal(set) var search = TextField(limit: 100)
+    /// True while the search box has the keyboard.
+    public internal(set) var isSearching = false
+    /// Only the rows on screen, fetched from the store.
+    public internal(set) var rows: [Token] = []
+    /// The audit events when the audit tab is shown.
+    public internal(set) var events: [AuditEvent] = []
+    /// The index of the selected row within `rows` (or `events`).
+    public internal(set) var selection = 0
+    /// The first event shown on the audit tab.
+    public internal(set) var eventOffset = 0
+    /// Rows marked with Space, by token id.
+    public internal(set) var marked: Set<Int64> = []
+    /// How many live tokens match the tab and filter.
+    public internal(set) var total = 0
+    /// How many rows fit on screen.
+    public internal(set) var pageSize = 10
+
+    init(tabs: [Tab]) {
+        self.tabs = tabs
+        tab = tabs.first ?? .personal
+    }
+
+    /// The selected token, if any.
+    public var selected: Token? { tab == .audit || rows.isEmpty ? nil : rows[min(selection, rows.count - 1)] }
+
+    /// The audit events on screen.
+    public var visibleEvents: ArraySlice<AuditEvent> { events.dropFirst(eventOffset).prefix(pageSize) }
+
+    func filter(for actor: Account) -> TokenFilter {
+        TokenFilter(personalOwnerID: tab == .personal ? actor.id : nil, search: search.text)
+    }
+}
+
+/// Window movement over the store: keyset pages, so the end of a million rows is as near as the start.
+struct TableWindow {
+    let store: TokenStore
+    let filter: TokenFilter
+    let order: TokenOrder
+    let size: Int
+
+    func first() throws(TokenStoreError) -> [Token] {
+        try store.tokens(matching: filter, order: order, after: nil, limit: size)
+    }
+
+    func last() throws(TokenStoreError) -> [Token] {
+        try store.tokens(matching: filter, order: order, before: nil, limit: size)
+    }
+
+    /// A full window starting at `anchor` (or the row that took its place), filled backwards at the end.
+    func starting(at anchor: Token?) throws(TokenStoreError) -> [Token] {
+        guard let anchor else { return try first() }
+        let previous = try store.tokens(matching: filter, order: order, before: anchor, limit: 1).first
+        var rows = try store.tokens(matching: filter, order: order, after: previous, limit: size)
+        if rows.count < size {
+            let before = try store.tokens(matching: filter, order: order, before: rows.first, limit: size - rows.count)
+            rows = before + rows
+        }
+        return rows
+    }
+
+    func after(_ token: Token?, limit: Int) throws(TokenStoreError) -> [Token] {
+        try store.tokens(matching: filter, order: order, after: token, limit: limit)
+    }
+
+    func before(_ token: Token?, limit: Int) throws(TokenStoreError) -> [Token] {
+        try store.tokens(matching: filter, order: order, before: token, limit: limit)
+    }
+}
