@@ -6,14 +6,14 @@ public struct Binding: Sendable {
     public let keys: [Key]
     public let action: Action
     public let description: String
-    /// Shown in the footer as well as in help.
-    public let inFooter: Bool
+    /// The short label shown in the footer, for the bindings that appear there.
+    public let footer: String?
 
-    init(_ keys: [Key], _ action: Action, _ description: String, footer: Bool = false) {
+    init(_ keys: [Key], _ action: Action, _ description: String, footer: String? = nil) {
         self.keys = keys
         self.action = action
         self.description = description
-        inFooter = footer
+        self.footer = footer
     }
 
     /// The keys as written in help: `↑ k`.
@@ -50,8 +50,8 @@ public enum KeyContext: Hashable, Sendable {
 
 /// The key tables of every screen; dispatch, footer hints and the help overlay all read these.
 public enum Keybindings {
-    static let help = Binding([.character("?")], .showHelp, "Show this help", footer: true)
-    static let textHelp = Binding([.f1], .showHelp, "Show this help (? types a question mark here)", footer: true)
+    static let help = Binding([.character("?")], .showHelp, "Show this help", footer: "Help")
+    static let textHelp = Binding([.f1], .showHelp, "Show this help (? types a question mark here)", footer: "Help")
     static let quitAnywhere = Binding([.control("c")], .quit, "Quit at once")
 
     static let textEditing: [Binding] = [
@@ -65,10 +65,10 @@ public enum Keybindings {
     ]
 
     static let formCommon: [Binding] = [
-        Binding([.tab, .down], .formFocus(1), "Next field", footer: true),
+        Binding([.tab, .down], .formFocus(1), "Next field", footer: "Next"),
         Binding([.backTab, .up], .formFocus(-1), "Previous field"),
-        Binding([.control("s")], .formSubmit, "Create / save the token", footer: true),
-        Binding([.escape], .escape, "Cancel the form", footer: true),
+        Binding([.control("s")], .formSubmit, "Create / save the token", footer: "Save"),
+        Binding([.escape], .escape, "Cancel the form", footer: "Cancel"),
     ]
 
     /// The bindings that apply in a context, in the order help lists them.
@@ -76,14 +76,14 @@ public enum Keybindings {
         switch context {
         case .table:
             return [
-                Binding([.character("n")], .newToken, "New token", footer: true),
-                Binding([.enter, .character("e")], .editSelected, "Edit the selected token", footer: true),
-                Binding([.character("r")], .refreshSelected, "Refresh: expiry becomes now + expires-in", footer: true),
-                Binding([.character("R")], .rollSelected, "Roll the secret (asks first)", footer: true),
-                Binding([.character("x"), .delete], .revokeSelected, "Revoke the selected or marked tokens (asks first)", footer: true),
+                Binding([.character("n")], .newToken, "New token", footer: "New"),
+                Binding([.enter, .character("e")], .editSelected, "Edit the selected token", footer: "Edit"),
+                Binding([.character("r")], .refreshSelected, "Refresh: expiry becomes now + expires-in", footer: "Refresh"),
+                Binding([.character("R")], .rollSelected, "Roll the secret (asks first)", footer: "Roll"),
+                Binding([.character("x"), .delete], .revokeSelected, "Revoke the selected or marked tokens (asks first)", footer: "Revoke"),
                 Binding([.character(" ")], .toggleMark, "Mark / unmark the row"),
-                Binding([.character("/")], .openSearch, "Search by name or creator", footer: true),
-                Binding([.character("s")], .sortNext, "Sort by the next column", footer: true),
+                Binding([.character("/")], .openSearch, "Search by name or creator", footer: "Search"),
+                Binding([.character("s")], .sortNext, "Sort by the next column", footer: "Sort"),
                 Binding([.character("S")], .sortReverse, "Reverse the sort order"),
                 Binding([.up, .character("k")], .move(.up), "Move up"),
                 Binding([.down, .character("j")], .move(.down), "Move down"),
@@ -98,13 +98,13 @@ public enum Keybindings {
                 Binding([.character("3")], .selectTab(3), "Third tab"),
                 Binding([.escape], .escape, "Clear the search"),
                 help,
-                Binding([.character("q")], .quit, "Quit", footer: true),
+                Binding([.character("q")], .quit, "Quit", footer: "Quit"),
                 quitAnywhere,
             ]
         case .search:
             return [
-                Binding([.enter], .keepSearch, "Keep the filter and return to the table", footer: true),
-                Binding([.escape], .escape, "Clear the filter", footer: true),
+                Binding([.enter], .keepSearch, "Keep the filter and return to the table", footer: "Keep"),
+                Binding([.escape], .escape, "Clear the filter", footer: "Clear"),
                 Binding([.backspace], .searchEdit(.backspace), "Delete before the cursor"),
                 Binding([.left], .searchEdit(.left), "Move the cursor left"),
                 Binding([.right], .searchEdit(.right), "Move the cursor right"),
@@ -118,8 +118,8 @@ public enum Keybindings {
             return formCommon + textEditing + [textHelp, quitAnywhere]
         case .formChoice:
             return formCommon + [
-                Binding([.character(" ")], .formToggle, "Toggle the checkbox", footer: true),
-                Binding([.left], .formChoice(-1), "Previous choice (Type, Expires in, Team)", footer: true),
+                Binding([.character(" ")], .formToggle, "Toggle the checkbox", footer: "Toggle"),
+                Binding([.left], .formChoice(-1), "Previous choice (Type, Expires in, Team)", footer: "Choose"),
                 Binding([.right], .formChoice(1), "Next choice (Type, Expires in, Team)"),
                 Binding([.enter], .formActivate, "Press the focused button"),
                 help,
@@ -127,16 +127,16 @@ public enum Keybindings {
             ]
         case .reveal:
             return [
-                Binding([.character("c")], .copySecret, "Copy the secret to the clipboard (OSC 52)", footer: true),
-                Binding([.enter, .escape], .closeReveal, "Close: the secret is gone for good", footer: true),
+                Binding([.character("c")], .copySecret, "Copy the secret to the clipboard (OSC 52)", footer: "Copy"),
+                Binding([.enter, .escape], .closeReveal, "Close: the secret is gone for good", footer: "Close"),
                 help,
                 quitAnywhere,
             ]
         case .confirm:
             return [
-                Binding([.character("y")], .answer(true), "Yes", footer: true),
-                Binding([.character("n")], .answer(false), "No", footer: true),
-                Binding([.enter], .confirmActivate, "Press the focused button (No first)", footer: true),
+                Binding([.character("y")], .answer(true), "Yes", footer: "Yes"),
+                Binding([.character("n")], .answer(false), "No", footer: "No"),
+                Binding([.enter], .confirmActivate, "Press the focused button (No first)", footer: "Answer"),
                 Binding([.left, .right, .tab, .backTab], .confirmSwitchFocus, "Move between the buttons"),
                 Binding([.escape], .escape, "No"),
                 help,
@@ -144,7 +144,7 @@ public enum Keybindings {
             ]
         case .help:
             return [
-                Binding([.escape, .character("?"), .character("q"), .f1], .escape, "Close help", footer: true),
+                Binding([.escape, .character("?"), .character("q"), .f1], .escape, "Close help", footer: "Close"),
                 quitAnywhere,
             ]
         }

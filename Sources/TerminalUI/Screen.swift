@@ -153,23 +153,15 @@ public enum Screen {
         let y = state.height - 1
         canvas.fill(x: 0, y: y, width: state.width, height: 1, style: Style(reverse: true))
         var x = 1
-        for binding in Keybindings.bindings(for: KeyContext(state)) where binding.inFooter {
+        for binding in Keybindings.bindings(for: KeyContext(state)) {
+            guard let text = binding.footer else { continue }
             let key = binding.keys[0].label
-            let text = shortDescription(binding.description)
             let width = DisplayWidth.of(key) + DisplayWidth.of(text) + 3
             guard x + width <= state.width else { break }
             canvas.put(key, x: x, y: y, style: Style(bold: true, reverse: true, color: .cyan))
             canvas.put(text, x: x + DisplayWidth.of(key) + 1, y: y, style: Style(reverse: true))
             x += width
         }
-    }
-
-    /// The footer's short form of a description: its first words, before any colon or parenthesis.
-    static func shortDescription(_ text: String) -> String {
-        let cut = text.split(whereSeparator: { ":(".contains($0) }).first.map(String.init) ?? text
-        let words = cut.split(separator: " ")
-        let short = words.prefix(words.first == "Show" || words.first == "Keep" ? 2 : 1).joined(separator: " ")
-        return short.trimmingCharacters(in: .whitespaces)
     }
 }
 

@@ -114,7 +114,7 @@ public struct DemoSeeder {
                 switch index * 7 % 10 {
                 case 0, 1: expiresAt = now - Int64.random(in: 3_600...(60 * day), using: &random)
                 case 2: expiresAt = now + Int64.random(in: 3_600...(6 * day), using: &random)
-                default: expiresAt = now + Int64.random(in: min(8 * day, lifetime)...lifetime, using: &random)
+                default: expiresAt = now + Int64.random(in: (lifetime > 8 * day ? 8 * day : day)...lifetime, using: &random)
                 }
                 createdAt = min(now - 60, (expiresAt ?? now) - lifetime)
             } else {

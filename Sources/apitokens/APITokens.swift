@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenDomain
 import TokenStore
+import TerminalUI
 
 /// The `apitokens` command: the full-screen UI by default, subcommands for scripts.
 @main
@@ -30,8 +31,7 @@ struct APITokens: ParsableCommand {
 
     mutating func run() throws {
         let session = try Session(global)
-        _ = session
-        throw CleanExit.helpRequest(self)
+        try openUI(session)
     }
 
     /// Parses, runs, and turns every failure into one line on stderr and the exit status of the SPEC.
@@ -64,6 +64,14 @@ struct APITokens: ParsableCommand {
             Foundation.exit(code == .failure || code.rawValue == 64 ? 2 : code.rawValue)
         }
     }
+}
+
+/// Opens the full-screen interface, refusing when stdin or stdout is not a terminal.
+func openUI(_ session: Session) throws {
+    guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+        throw CommandFailure.refused("the interface needs a terminal; see apitokens --help for the command line")
+    }
+    FullScreenApp.run(store: session.store, actor: session.actor)
 }
 
 /// A refusal or failure with the exit status it deserves.

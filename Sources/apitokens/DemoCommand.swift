@@ -35,9 +35,8 @@ extension APITokens {
                 print("Seeded \(tokens) tokens into \(options.databasePath)")
                 return
             }
-            let session = try Session(options)
-            _ = session
-            throw CleanExit.message("Seeded \(options.databasePath)")
+            try openUI(try Session(options))
+            print("The demo database stays at \(options.databasePath)")
         }
     }
 }

@@ -1,0 +1,165 @@
+import CNCursesW
+import Foundation
+
+/// The ncurses backend: owns the terminal while the UI runs, paints canvases and reads keys.
+public final class NCursesTerminal {
+    private var savedStderr: Int32 = -1
+    private let useColor: Bool
+    private var open = true
+
+    /// Takes over the terminal: UTF-8 locale, raw keys, fast Esc, mouse, colours unless `NO_COLOR`.
+    public init() {
+        setlocale(LC_ALL, "")
+        initscr()
+        Self.installRestoreHandlers()
+        raw()
+        noecho()
+        nonl()
+        keypad(shim_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        mouseinterval(0)
+        mousemask(shim_button1_pressed() | shim_button1_clicked() | shim_button4_pressed() | shim_button5_pressed(), nil)
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        useColor = !noColor && has_colors()
+        if useColor {
+            start_color()
+            use_default_colors()
+            let colors: [Int16] = [Int16(COLOR_RED), Int16(COLOR_YELLOW), Int16(COLOR_GREEN), Int16(COLOR_CYAN),
+                                   Int16(COLOR_BLUE), Int16(COLOR_MAGENTA)]
+            for (index, color) in colors.enumerated() { init_pair(Int16(index + 1), color, -1) }
+        }
+        // Nothing may write to stderr under the screen; it would corrupt the picture.
+        savedStderr = dup(STDERR_FILENO)
+        let null = Foundation.open("/dev/null", O_WRONLY)
+        if null >= 0 {
+            dup2(null, STDERR_FILENO)
+            Foundation.close(null)
+        }
+    }
+
+    /// Gives the terminal back as it was.
+    public func close() {
+        guard open else { return }
+        open = false
+        endwin()
+        if savedStderr >= 0 {
+            dup2(savedStderr, STDERR_FILENO)
+            Foundation.close(savedStderr)
+        }
+    }
+
+    deinit { close() }
+
+    /// The terminal's size in columns and rows.
+    public var size: (width: Int, height: Int) { (Int(shim_cols()), Int(shim_lines())) }
+
+    /// Paints the canvas; ncurses sends only what changed, so nothing flickers.
+    public func paint(_ canvas: Canvas) {
+        for y in 0..<canvas.height {
+            var x = 0
+            while x < canvas.width {
+                let style = canvas[x, y].style
+                var run = ""
+                let start = x
+                while x < canvas.width, canvas[x, y].style == style {
+                    run += canvas[x, y].text
+                    x += 1
+                }
+                // The bottom-right cell would scroll some terminals; leave it alone.
+                if y == canvas.height - 1, x == canvas.width, !run.isEmpty { run.removeLast() }
+                apply(style)
+                var wide = run.unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
+                mvaddwstr(Int32(y), Int32(start), &wide)
+            }
+        }
+        apply(.plain)
+        refresh()
+    }
+
+    private func apply(_ style: Style) {
+        var attributes: attr_t = 0
+        if style.bold { attributes |= shim_a_bold() }
+        if style.reverse { attributes |= shim_a_reverse() }
+        if style.dim { attributes |= shim_a_dim() }
+        if style.underline { attributes |= shim_a_underline() }
+        let pair: Int16 = useColor ? Int16(style.color?.rawValue ?? 0) : 0
+        attr_set(attributes, pair, nil)
+    }
+
+    /// Waits up to `timeout` milliseconds for a key; nil when none came.
+    public func readKey(timeout milliseconds: Int32) -> Key? {
+        timeout(milliseconds)
+        var character: wint_t = 0
+        let result = wget_wch(shim_stdscr(), &character)
+        if result == ERR { return nil }
+        if result == KEY_CODE_YES { return functionKey(Int32(character)) }
+        return Self.decode(UInt32(character))
+    }
+
+    /// Decodes a plain character as the key it stands for.
+    static func decode(_ value: UInt32) -> Key? {
+        switch value {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 1...26: return Unicode.Scalar(value + 96).map { .control(Character($0)) }
+        default: return Unicode.Scalar(value).map { .character(Character($0)) }
+        }
+    }
+
+    private func functionKey(_ code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: return .up
+        case KEY_DOWN: return .down
+        case KEY_LEFT: return .left
+        case KEY_RIGHT: return .right
+        case KEY_PPAGE: return .pageUp
+        case KEY_NPAGE: return .pageDown
+        case KEY_HOME: return .home
+        case KEY_END: return .end
+        case KEY_BTAB: return .backTab
+        case KEY_ENTER: return .enter
+        case KEY_BACKSPACE: return .backspace
+        case KEY_DC: return .delete
+        case KEY_F0 + 1: return .f1
+        case KEY_RESIZE:
+            let (width, height) = size
+            return .resize(width: width, height: height)
+        case KEY_MOUSE:
+            var event = MEVENT()
+            guard getmouse(&event) == OK else { return nil }
+            if event.bstate & (shim_button1_pressed() | shim_button1_clicked()) != 0 {
+                return .click(x: Int(event.x), y: Int(event.y))
+            }
+            if event.bstate & shim_button4_pressed() != 0 { return .scrollUp }
+            if shim_button5_pressed() != 0, event.bstate & shim_button5_pressed() != 0 { return .scrollDown }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// Writes raw bytes to the terminal, e.g. an OSC 52 sequence.
+    public static func writeRaw(_ text: String) {
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { buffer in _ = write(STDOUT_FILENO, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Restores the terminal on SIGINT, SIGTERM, SIGHUP and on crashes, as htop does.
+    private static func installRestoreHandlers() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { received in
+                endwin()
+                _exit(128 + received)
+            }
+        }
+        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
+            signal(sig) { received in
+                endwin()
+                signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+}
