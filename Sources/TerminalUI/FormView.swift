@@ -28,7 +28,7 @@ enum FormView {
         func textLine(_ title: String, _ field: TokenForm.Field, _ text: TextField, placeholder: String) -> Line {
             Line(field: field) { canvas, x, y, inner in
                 label(title, field, &canvas, x, y)
-                let boxWidth = min(34, inner - valueX - 2)
+                let boxWidth = min(34, (inner - valueX) / 2)
                 canvas.fill(x: x + valueX, y: y, width: boxWidth, height: 1, style: focusStyle(field))
                 let shown = text.text.isEmpty && form.focus != field ? placeholder : String(text.text.suffix(boxWidth - 1))
                 canvas.put(shown, x: x + valueX, y: y, style: text.text.isEmpty ? Style(dim: true, underline: true) : focusStyle(field), maxWidth: boxWidth)
@@ -89,7 +89,8 @@ enum FormView {
                                   style: form.focus == .submit ? Style(bold: true, reverse: true, color: .green) : Style(bold: true))
             canvas.put(" Cancel ", x: x + valueX + used + 2, y: y,
                        style: form.focus == .cancel ? Style(bold: true, reverse: true) : Style())
-            if let message = form.errors[.submit] {
+            // Beside-field errors may be cut short; the focused field's error is spelled out here in full.
+            if let message = form.errors[.submit] ?? form.errors[form.focus] {
                 canvas.put("✗ " + message, x: x, y: y + 1, style: Style(bold: true, color: .red), maxWidth: inner)
             }
         })

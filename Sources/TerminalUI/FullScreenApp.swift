@@ -18,6 +18,7 @@ public enum FullScreenApp {
         while !model.state.quit {
             terminal.paint(Screen.render(model.state))
             guard let key = terminal.readKey(timeout: reloadInterval) else {
+                if terminal.isHungUp { return }
                 model.send(.reload)
                 continue
             }

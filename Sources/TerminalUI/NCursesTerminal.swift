@@ -10,8 +10,8 @@ public final class NCursesTerminal {
     /// Takes over the terminal: UTF-8 locale, raw keys, fast Esc, mouse, colours unless `NO_COLOR`.
     public init() {
         setlocale(LC_ALL, "")
-        initscr()
         Self.installRestoreHandlers()
+        initscr()
         raw()
         noecho()
         nonl()
@@ -87,12 +87,20 @@ public final class NCursesTerminal {
         attr_set(attributes, pair, nil)
     }
 
+    /// True once the terminal has gone away (the SSH connection or tmux pane closed).
+    public private(set) var isHungUp = false
+
     /// Waits up to `timeout` milliseconds for a key; nil when none came.
     public func readKey(timeout milliseconds: Int32) -> Key? {
         timeout(milliseconds)
         var character: wint_t = 0
         let result = wget_wch(shim_stdscr(), &character)
-        if result == ERR { return nil }
+        if result == ERR {
+            // A closed terminal returns at once, forever; without this check the loop would spin.
+            var input = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+            if poll(&input, 1, 0) > 0, input.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { isHungUp = true }
+            return nil
+        }
         if result == KEY_CODE_YES { return functionKey(Int32(character)) }
         return Self.decode(UInt32(character))
     }
@@ -148,6 +156,11 @@ public final class NCursesTerminal {
 
     /// Restores the terminal on SIGINT, SIGTERM, SIGHUP and on crashes, as htop does.
     private static func installRestoreHandlers() {
+        // A parent may have started us with these blocked (test runners do); resize and quit rely on them.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        for sig in [SIGWINCH, SIGINT, SIGTERM, SIGHUP] { sigaddset(&wanted, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { received in
                 endwin()

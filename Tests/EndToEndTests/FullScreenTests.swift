@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// The full-screen UI driven in a real terminal (tmux), one scenario per test.
+@Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
+struct FullScreenTests {
+    /// Create → the secret is revealed once → closed → gone, and it verifies.
+    @Test func createRevealsTheSecretOnceAndItVerifies() throws {
+        let ui = try TerminalSession()
+        try ui.press("2", "n")
+        try ui.waitFor("New personal access token")
+        try ui.type("e2e token")
+        try ui.press("C-s")
+        let reveal = try ui.waitFor("will not be shown again")
+        let secret = try #require(reveal.split(separator: " ").first { $0.hasPrefix("ptk_") }.map(String.init))
+        try ui.press("Enter")
+        let after = try ui.waitFor("gone for good")
+        #expect(!after.contains(secret))
+        #expect(after.contains("e2e token"))
+        #expect(try ui.cli.run(["verify"], stdin: secret).status == 0)
+    }
+
+    /// Typing in the search box filters at once; Esc restores every row.
+    @Test func searchFiltersAndEscRestores() throws {
+        let ui = try TerminalSession()
+        try ui.press("/")
+        try ui.type("chen")
+        let filtered = try ui.waitFor("/ chen")
+        let rows = filtered.split(separator: "\n").dropFirst(3).dropLast(2).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("Chen Wei") })
+        try ui.press("Escape")
+        try ui.waitFor("60 tokens")
+    }
+
+    /// Sorting by Expires at (a click on its heading) puts expired tokens first; a second click reverses.
+    @Test func clickingExpiresHeadingPutsExpiredFirst() throws {
+        let ui = try TerminalSession(width: 120, height: 32)
+        let heading = ui.screen.split(separator: "\n")[2]
+        let column = try #require(heading.range(of: "Expires at")).lowerBound.utf16Offset(in: heading) + 2
+        try ui.type("\u{1B}[<0;\(column);3M\u{1B}[<0;\(column);3m")
+        let sorted = try ui.waitFor("Expires at ▲")
+        #expect(sorted.split(separator: "\n")[3].contains("Expired"))
+        try ui.type("\u{1B}[<0;\(column);3M\u{1B}[<0;\(column);3m")
+        let reversed = try ui.waitFor("Expires at ▼")
+        #expect(reversed.split(separator: "\n")[3].contains("Never"))
+    }
+
+    /// Revoke asks first (No is the default), then removes the row, and the token stops verifying.
+    @Test func revokeWithConfirmationRemovesTheRowAndTheSecretStopsVerifying() throws {
+        let ui = try TerminalSession()
+        let secret = try ui.cli.run(["token", "create", "--name", "doomed", "--team", "Platform", "--kind", "admin"])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try ui.press("/")
+        try ui.type("doomed")
+        try ui.press("Enter")
+        try ui.waitFor("1 tokens")
+        try ui.press("x")
+        try ui.waitFor("Revoke token?")
+        try ui.press("Enter")
+        try ui.waitFor("1 tokens")
+        try ui.press("x")
+        try ui.waitFor("Revoke token?")
+        try ui.press("y")
+        try ui.waitFor("Revoked 'doomed'")
+        try ui.waitFor("No tokens match")
+        #expect(try ui.cli.run(["verify"], stdin: secret).status == 1)
+    }
+
+    /// A viewer's form offers only Read Site; the rest are shown disabled with the reason.
+    @Test func viewersFormOffersOnlyReadSite() throws {
+        let ui = try TerminalSession(arguments: ["--as", "dana"])
+        try ui.press("n")
+        let form = try ui.waitFor("New personal access token")
+        #expect(form.contains("[x] Read Site"))
+        #expect(form.contains("Manage Sites — Viewer accounts can only grant Read Site"))
+        try ui.press("Down", "Down", "Down", "Down", "Space")
+        #expect(!ui.screen.contains("[x] Manage Sites"))
+    }
+
+    /// Shrinking below 60×15 shows a message; growing back restores the table.
+    @Test func resizeToSmallAndBack() throws {
+        let ui = try TerminalSession()
+        try ui.tmux(["resize-window", "-t", ui.name, "-x", "50", "-y", "12"])
+        try ui.waitFor("Terminal too small")
+        try ui.tmux(["resize-window", "-t", ui.name, "-x", "100", "-y", "30"])
+        try ui.waitFor("Expires at")
+    }
+
+    /// `q` exits with status 0 and gives the terminal back.
+    @Test(arguments: ["xterm-256color", "screen"])
+    func quitExitsZeroAndRestoresTheTerminal(term: String) throws {
+        let ui = try TerminalSession(term: term)
+        try ui.press("?")
+        try ui.waitFor("Help — Token table")
+        try ui.press("Escape", "q")
+        #expect(ui.exitStatus() == 0)
+        #expect(!ui.screen.contains("API Tokens"))
+    }
+
+    /// SIGTERM while the screen is up still restores the terminal.
+    @Test func sigtermRestoresTheTerminal() throws {
+        let ui = try TerminalSession()
+        let pid = try ui.tmux(["list-panes", "-t", ui.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        kill.arguments = ["-TERM", "-P", pid, "apitokens"]
+        try kill.run()
+        kill.waitUntilExit()
+        #expect(ui.exitStatus() == 143)
+        #expect(!ui.screen.contains("API Tokens"))
+    }
+}

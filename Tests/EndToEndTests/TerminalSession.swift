@@ -1,0 +1,88 @@
+import Foundation
+
+/// Drives the built binary inside a detached tmux session: keys in, screen text out.
+final class TerminalSession {
+    /// A tmux server of the tests' own, apart from any the developer is using.
+    static let socket = "apitokens-tests"
+    let name = "apitokens-e2e-\(UUID().uuidString.prefix(8))"
+    let cli = CLIRunner()
+    private(set) var exitFile: String
+
+    /// Seeds a demo database, then opens the UI on it in a terminal of the given size.
+    init(width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = []) throws {
+        exitFile = cli.directory.appendingPathComponent("exit-status").path
+        try cli.run(["demo", "--seed-only"])
+        let command = "TERM=\(term) \(CLIRunner.binary) --db \(cli.database) \(arguments.joined(separator: " ")); echo $? > \(exitFile); sleep 30"
+        try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
+        try waitFor("tokens")
+    }
+
+    deinit {
+        _ = try? tmux(["send-keys", "-t", name, "C-c"])
+        _ = try? tmux(["kill-session", "-t", name])
+    }
+
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        // Output goes to a file, not a pipe: a tmux server started here inherits the descriptor and
+        // would hold a pipe open forever.
+        let outputPath = cli.directory.appendingPathComponent("tmux-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(at: cli.directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux", "-L", Self.socket] + arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Sends tmux key names (`Enter`, `C-s`, `Escape`, `x`).
+    func press(_ keys: String...) throws {
+        for key in keys { try tmux(["send-keys", "-t", name, key]) }
+        usleep(150_000)
+    }
+
+    /// Types literal text.
+    func type(_ text: String) throws {
+        try tmux(["send-keys", "-t", name, "-l", text])
+        usleep(150_000)
+    }
+
+    var screen: String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+
+    /// Waits up to five seconds for text to appear on screen; throws with the screen if it does not.
+    @discardableResult
+    func waitFor(_ text: String, timeout: TimeInterval = 5) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            let current = screen
+            if current.contains(text) { return current }
+            usleep(100_000)
+        } while Date() < deadline
+        throw ScreenMismatch(expected: text, screen: screen)
+    }
+
+    /// The UI's exit status once it has quit.
+    func exitStatus(timeout: TimeInterval = 5) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if let text = try? String(contentsOfFile: exitFile, encoding: .utf8) {
+                return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            usleep(100_000)
+        } while Date() < deadline
+        return nil
+    }
+
+    struct ScreenMismatch: Error, CustomStringConvertible {
+        let expected: String
+        let screen: String
+        var description: String { "expected “\(expected)” on screen:\n\(screen)" }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import TokenDomain
+import TokenViewModels
+@testable import TerminalUI
+
+struct CanvasTests {
+    @Test(arguments: [
+        ("\u{1B}]52;c;aGk=\u{07}", "\\x1b]52;c;aGk=\\x07"),
+        ("\u{1B}]8;;http://x\u{1B}\\link", "\\x1b]8;;http://x\\x1b\\link"),
+        ("\u{1B}[2J", "\\x1b[2J"),
+        ("\u{9B}2J", "\\x9b2J"),
+        ("a\rb", "a\\x0db"),
+        ("evil\u{202E}txt", "evil\\u{202e}txt"),
+    ])
+    func storedControlCharactersAreDrawnVisibly(hostile: String, shown: String) {
+        var canvas = Canvas(width: 60, height: 1)
+        canvas.put(hostile, x: 0, y: 0)
+        #expect(canvas.lines[0] == shown)
+        #expect(!canvas.cells.contains { $0.text.unicodeScalars.contains(where: Sanitized.isControl) })
+    }
+
+    @Test func randomUnicodeNeverReachesTheGridAsAControl() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let scalars = (0..<40).compactMap { _ in Unicode.Scalar(UInt32.random(in: 0...0x2FFFF, using: &generator)) }
+            var canvas = Canvas(width: 100, height: 1)
+            canvas.put(String(String.UnicodeScalarView(scalars)), x: 0, y: 0)
+            #expect(!canvas.cells.contains { $0.text.unicodeScalars.contains(where: Sanitized.isControl) })
+        }
+    }
+
+    @Test func wideCharactersTakeTwoColumnsAndTruncationKeepsAlignment() {
+        var canvas = Canvas(width: 10, height: 1)
+        let used = canvas.put("東京東京東京", x: 0, y: 0, maxWidth: 7)
+        #expect(used == 7)
+        #expect(canvas.lines[0] == "東京東…")
+        #expect(DisplayWidth.of("Café") == 4)
+        #expect(DisplayWidth.of("e\u{301}") == 1)
+    }
+}
+
+struct LayoutTests {
+    @Test func narrowTerminalsDropColumnsButNeverNameExpiresOrStatus() {
+        for width in 60...200 {
+            let titles = TableLayout(width: width).columns.map(\.column.title)
+            #expect(titles.contains("Name") && titles.contains("Expires at") && titles.contains("Status"))
+            let last = TableLayout(width: width).columns.last.map { $0.x + $0.width } ?? 0
+            #expect(last <= width, "width \(width)")
+        }
+        #expect(TableLayout(width: 200).columns.count == 9)
+        #expect(!TableLayout(width: 120).columns.map(\.column.title).contains("Last used"))
+    }
+
+    @Test func clickingAHeadingSortsByIt() {
+        let layout = TableLayout(width: 120)
+        let expires = layout.columns.first { $0.column.title == "Expires at" }
+        #expect(layout.column(at: (expires?.x ?? 0) + 1)?.sort == .expires)
+    }
+}
+
+struct KeybindingTests {
+    @Test func everyContextHasHelpAndEscapeAndNoKeyIsBoundTwice() {
+        let contexts: [KeyContext] = [.table, .search, .formText, .formChoice, .reveal, .confirm, .help]
+        for context in contexts {
+            let bindings = Keybindings.bindings(for: context)
+            let keys = bindings.flatMap(\.keys)
+            #expect(Set(keys).count == keys.count, "\(context) binds a key twice")
+            #expect(keys.contains(.escape) || context == .table && keys.contains(.character("q")), "\(context)")
+            #expect(bindings.contains { $0.action == .showHelp } || context == .help, "\(context)")
+        }
+    }
+
+    @Test func specKeysOfTheTableDoWhatTheySay() {
+        let table = Dictionary(uniqueKeysWithValues: Keybindings.bindings(for: .table).flatMap { binding in
+            binding.keys.map { ($0, binding.action) }
+        })
+        #expect(table[.character("q")] == .quit)
+        #expect(table[.character("n")] == .newToken)
+        #expect(table[.enter] == .editSelected && table[.character("e")] == .editSelected)
+        #expect(table[.character("r")] == .refreshSelected && table[.character("R")] == .rollSelected)
+        #expect(table[.character("x")] == .revokeSelected && table[.delete] == .revokeSelected)
+        #expect(table[.character(" ")] == .toggleMark && table[.character("/")] == .openSearch)
+        #expect(table[.character("s")] == .sortNext && table[.character("S")] == .sortReverse)
+        #expect(table[.character("g")] == .move(.home) && table[.character("G")] == .move(.end))
+        #expect(table[.character("j")] == .move(.down) && table[.character("k")] == .move(.up))
+        #expect(table[.tab] == .nextTab && table[.backTab] == .previousTab && table[.character("2")] == .selectTab(2))
+    }
+
+    @Test func osc52IsWrappedForTmux() {
+        let plain = OSC52Clipboard(insideTmux: false) { _ in }
+        #expect(plain.sequence(for: "hi") == "\u{1B}]52;c;aGk=\u{07}")
+        let tmux = OSC52Clipboard(insideTmux: true) { _ in }
+        #expect(tmux.sequence(for: "hi") == "\u{1B}Ptmux;\u{1B}\u{1B}]52;c;aGk=\u{07}\u{1B}\\")
+    }
+}

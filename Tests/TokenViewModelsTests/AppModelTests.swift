@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+import TokenDomain
+import TokenStore
+@testable import TokenViewModels
+
+/// A clipboard that remembers what it was given.
+final class RecordingClipboard: Clipboard, @unchecked Sendable {
+    private(set) var copied: [String] = []
+    func copy(_ text: String) -> String {
+        copied.append(text)
+        return "Copied"
+    }
+}
+
+/// A demo organisation at a fixed moment, opened as one of its accounts.
+struct ModelFixture {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let store: TokenStore
+    let model: AppModel
+    let clipboard = RecordingClipboard()
+
+    init(as login: String = "admin", tokens: Int = 60, height: Int = 24) throws {
+        store = try TokenStore(inMemoryWith: FixedClock(Self.now))
+        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
+        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: tokens)
+        let actor = try #require(try store.account(login: login))
+        model = AppModel(store: store, actor: actor, clipboard: clipboard, width: 120, height: height)
+    }
+
+    var state: AppState { model.state }
+
+    func send(_ actions: Action...) { actions.forEach(model.send) }
+
+    func type(_ text: String, into field: (TextField.Edit) -> Action) {
+        text.forEach { model.send(field(.insert($0))) }
+    }
+
+    var form: TokenForm? {
+        if case .form(let form) = state.modal { return form }
+        return nil
+    }
+}
+
+struct AppModelTests {
+    @Test func adminsSeeThreeTabsOthersOnlyTheirOwnTokens() throws {
+        let admin = try ModelFixture()
+        #expect(admin.state.table.tabs == [.apiTokens, .personal, .audit])
+        #expect(admin.state.table.total == 60)
+        let user = try ModelFixture(as: "bruno")
+        #expect(user.state.table.tabs == [.personal])
+        #expect(user.state.table.rows.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
+    }
+
+    @Test func windowHoldsOnlyTheRowsThatFit() throws {
+        let fixture = try ModelFixture(height: 15)
+        #expect(fixture.state.table.pageSize == 10)
+        #expect(fixture.state.table.rows.count == 10)
+    }
+
+    @Test func movingPastTheWindowScrollsAndEndReachesTheLastRow() throws {
+        let fixture = try ModelFixture(height: 15)
+        let all = try fixture.store.tokens(matching: TokenFilter(), order: fixture.state.table.order)
+        for _ in 0..<12 { fixture.send(.move(.down)) }
+        #expect(fixture.state.table.selected?.id == all[12].id)
+        fixture.send(.move(.end))
+        #expect(fixture.state.table.selected?.id == all.last?.id)
+        fixture.send(.move(.pageUp))
+        #expect(fixture.state.table.rows.map(\.id) == all.dropLast(10).suffix(10).map(\.id))
+        fixture.send(.move(.home))
+        #expect(fixture.state.table.selected?.id == all.first?.id)
+        fixture.send(.move(.pageDown), .move(.pageDown))
+        #expect(fixture.state.table.rows.map(\.id) == Array(all[20..<30]).map(\.id))
+    }
+
+    @Test func searchFiltersAtOnceAndEscRestores() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.openSearch)
+        fixture.type("DEPLOY", into: Action.searchEdit)
+        #expect(fixture.state.table.isSearching)
+        #expect(fixture.state.table.total < 60 && fixture.state.table.total > 0)
+        #expect(fixture.state.table.rows.allSatisfy { $0.name.lowercased().contains("deploy") })
+        fixture.send(.keepSearch)
+        #expect(!fixture.state.table.isSearching && fixture.state.table.search.text == "DEPLOY")
+        fixture.send(.escape)
+        #expect(fixture.state.table.search.text.isEmpty && fixture.state.table.total == 60)
+    }
+
+    @Test func sortByExpiresPutsExpiredFirstAndSecondClickReverses() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.sortBy(.expires))
+        #expect(fixture.state.table.order == TokenOrder(.expires))
+        #expect(fixture.state.table.rows.first?.status(at: ModelFixture.now) == .expired)
+        fixture.send(.sortBy(.expires))
+        #expect(fixture.state.table.order == TokenOrder(.expires, descending: true))
+        #expect(fixture.state.table.rows.first?.expiresAt == nil)
+    }
+
+    @Test func newFormStartsWithDefaultsSoANameAndCtrlSCreates() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.selectTab(2), .newToken)
+        let form = try #require(fixture.form)
+        #expect(form.expiresIn == .days(30))
+        #expect(form.permissions == PermissionSet([.readSite]))
+        #expect(form.team?.name == "Marketing Web")
+        #expect(form.kind == .personal && !form.kindIsChoosable)
+        fixture.type("Nightly export", into: Action.formEdit)
+        fixture.send(.formSubmit)
+        guard case .reveal(let reveal) = fixture.state.modal else { Issue.record("no reveal"); return }
+        #expect(reveal.secret.hasPrefix("ptk_"))
+        fixture.send(.copySecret)
+        #expect(fixture.clipboard.copied == [reveal.secret])
+        fixture.send(.closeReveal)
+        #expect(fixture.state.modal == nil)
+        #expect(!"\(fixture.state)".contains(reveal.secret))
+        #expect(fixture.state.table.selected?.name == "Nightly export")
+    }
+
+    @Test func formErrorsShowBesideTheFieldAndNothingIsSaved() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.newToken)
+        fixture.send(.formFocus(1), .formFocus(1), .formFocus(1))
+        #expect(fixture.form?.focus == .allowedIPs)
+        fixture.type("010.1.1.1", into: Action.formEdit)
+        fixture.send(.formSubmit)
+        let form = try #require(fixture.form)
+        #expect(form.errors[.name] != nil)
+        #expect(form.errors[.allowedIPs]?.contains("010.1.1.1") == true)
+        #expect(form.focus == .name)
+        #expect(try fixture.store.count(matching: TokenFilter()) == 60)
+    }
+
+    @Test func viewerFormOffersOnlyReadSite() throws {
+        let fixture = try ModelFixture(as: "dana")
+        fixture.send(.newToken)
+        let form = try #require(fixture.form)
+        #expect(form.fields.filter { if case .permission = $0 { true } else { false } } == [.permission(.readSite)])
+        #expect(form.disabledReason(.manageSites) == "Viewer accounts can only grant Read Site")
+    }
+
+    @Test func adminTypeChoiceOffersEveryTeam() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.newToken)
+        var form = try #require(fixture.form)
+        #expect(form.kindIsChoosable && form.kind == .admin && form.teams.count == 3)
+        fixture.send(.formFocus(1), .formChoice(1))
+        form = try #require(fixture.form)
+        #expect(form.kind == .personal)
+    }
+
+    @Test func revokeAsksFirstDefaultsToNoAndRemovesTheRow() throws {
+        let fixture = try ModelFixture()
+        let target = try #require(fixture.state.table.selected)
+        fixture.send(.revokeSelected)
+        guard case .confirm(let confirmation) = fixture.state.modal else { Issue.record("no confirm"); return }
+        #expect(!confirmation.yesFocused)
+        fixture.send(.confirmActivate)
+        #expect(fixture.state.modal == nil && fixture.state.table.total == 60)
+        fixture.send(.revokeSelected, .answer(true))
+        #expect(fixture.state.table.total == 59)
+        #expect(!fixture.state.table.rows.contains { $0.id == target.id })
+        #expect(fixture.state.message?.text.contains("Revoked") == true)
+    }
+
+    @Test func markedRowsAreRevokedTogether() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.toggleMark, .toggleMark, .toggleMark)
+        #expect(fixture.state.table.marked.count == 3)
+        fixture.send(.revokeSelected)
+        guard case .confirm(let confirmation) = fixture.state.modal, case .revoke(let tokens) = confirmation.intent else {
+            Issue.record("no confirm"); return
+        }
+        #expect(tokens.count == 3)
+        fixture.send(.answer(true))
+        #expect(fixture.state.table.total == 57 && fixture.state.table.marked.isEmpty)
+    }
+
+    @Test func rollShowsTheNewSecretOnce() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.rollSelected, .answer(true))
+        guard case .reveal(let reveal) = fixture.state.modal else { Issue.record("no reveal"); return }
+        #expect(reveal.isRoll)
+        fixture.send(.escape)
+        #expect(fixture.state.modal == nil)
+    }
+
+    @Test func staleEditIsRefusedWithAClearMessage() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.editSelected)
+        let token = try #require(fixture.state.table.selected)
+        let admin = try #require(try fixture.store.account(login: "admin"))
+        _ = try fixture.store.roll(id: token.id, by: admin)
+        fixture.send(.formSubmit)
+        let form = try #require(fixture.form)
+        #expect(form.errors[.submit]?.contains("changed by someone else") == true)
+    }
+
+    @Test func escClosesOneLayerAtATime() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.openSearch, .searchEdit(.insert("a")), .keepSearch, .newToken, .showHelp)
+        #expect(fixture.state.helpVisible)
+        fixture.send(.escape)
+        #expect(!fixture.state.helpVisible && fixture.form != nil)
+        fixture.send(.escape)
+        #expect(fixture.state.modal == nil && fixture.state.table.search.text == "a")
+        fixture.send(.escape)
+        #expect(fixture.state.table.search.text.isEmpty)
+    }
+
+    @Test func refreshOnNeverExpiringTokenSaysWhy() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.sortBy(.expires), .move(.end), .refreshSelected)
+        #expect(fixture.state.message?.isError == true)
+        #expect(fixture.state.message?.text.contains("never expires") == true)
+    }
+}
