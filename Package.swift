@@ -32,7 +32,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
-        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain"]),
+        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain"]),
         .testTarget(name: "EndToEndTests", dependencies: ["apitokens"]),

@@ -254,7 +254,9 @@ public final class AppModel {
     /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there.
     func reloadTable(anchor: Token?) {
         state.now = store.now
-        let selectedID = state.table.selected?.id
+        // A fresh start (new sort, search or tab) begins at the top; a reload in place keeps the selection.
+        let selectedID = anchor == nil ? nil : state.table.selected?.id
+        if anchor == nil { state.table.selection = 0 }
         perform {
             if state.table.tab == .audit {
                 state.table.events = try store.auditLog(limit: 1000)

@@ -31,25 +31,11 @@ struct CLIRunner {
     /// Runs `apitokens ARGS --db <private db>` with optional stdin and extra environment.
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments + ["--db", database]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "APITOKENS_TOKEN")
         env.removeValue(forKey: "APITOKENS_DB")
         env.merge(environment) { $1 }
-        process.environment = env
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                      stderr: String(decoding: err, as: UTF8.self))
+        let result = try ChildProcess.run(Self.binary, arguments + ["--db", database], environment: env, stdin: stdin)
+        return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 }

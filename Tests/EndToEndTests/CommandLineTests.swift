@@ -105,12 +105,7 @@ struct CommandLineTests {
     @Test func unknownOSUserIsToldHowToGetAnAccount() throws {
         // Given a database whose only admin is someone else
         #expect(try cli.run(["team", "list"]).status == 0)
-        try cli.run([], stdin: nil)
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [cli.database, "UPDATE account SET login = 'someone_else'"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "UPDATE account SET login = 'someone_else'"])
         let result = try cli.run(["token", "list"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("apitokens account add \(NSUserName())"))

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The full-screen UI driven in a real terminal (tmux), one scenario per test.
-@Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
+@Suite(.serialized, .timeLimit(.minutes(1)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
 struct FullScreenTests {
     /// Create → the secret is revealed once → closed → gone, and it verifies.
     @Test func createRevealsTheSecretOnceAndItVerifies() throws {
@@ -101,11 +101,7 @@ struct FullScreenTests {
     @Test func sigtermRestoresTheTerminal() throws {
         let ui = try TerminalSession()
         let pid = try ui.tmux(["list-panes", "-t", ui.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let kill = Process()
-        kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-        kill.arguments = ["-TERM", "-P", pid, "apitokens"]
-        try kill.run()
-        kill.waitUntilExit()
+        try ChildProcess.run("/usr/bin/pkill", ["-TERM", "-P", pid, "apitokens"])
         #expect(ui.exitStatus() == 143)
         #expect(!ui.screen.contains("API Tokens"))
     }

@@ -24,22 +24,7 @@ final class TerminalSession {
 
     @discardableResult
     func tmux(_ arguments: [String]) throws -> String {
-        // Output goes to a file, not a pipe: a tmux server started here inherits the descriptor and
-        // would hold a pipe open forever.
-        let outputPath = cli.directory.appendingPathComponent("tmux-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(at: cli.directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "-L", Self.socket] + arguments
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        try ChildProcess.run("/usr/bin/tmux", ["-L", Self.socket] + arguments).stdout
     }
 
     /// Sends tmux key names (`Enter`, `C-s`, `Escape`, `x`).

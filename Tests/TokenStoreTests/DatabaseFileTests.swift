@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TokenDomain
 @testable import TokenStore
@@ -87,12 +88,10 @@ struct DatabaseFileTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
-    /// Runs SQL with the sqlite3 shell, as another application would.
+    /// Runs SQL on a plain connection, as another application would.
     func runSQLite(_ path: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path, sql]
-        try process.run()
-        process.waitUntilExit()
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        try queue.close()
     }
 }
