@@ -75,7 +75,10 @@ public final class AppModel {
 
     /// Applies one action to the state.
     public func send(_ action: Action) {
-        if action != .reload, action != .resize(width: state.width, height: state.height) { state.message = nil }
+        switch action {
+        case .reload, .resize: break
+        default: state.message = nil  // a note lasts until the person's next key
+        }
         switch action {
         case .resize(let width, let height):
             state.width = width

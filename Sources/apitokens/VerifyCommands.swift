@@ -52,11 +52,11 @@ extension APITokens {
                 clientIP: try ip.map(Self.address),
                 permissions: try permissions.flatMap { $0.split(separator: ",") }.map { try Permission.parse(String($0)) },
                 team: team, site: site)
-            let raw = try SecretInput.read()
-            let store = try TokenStore(path: global.databasePath)
             let answer: Verification
+            // A malformed secret or bad checksum is refused before the database is even opened.
             do {
-                answer = try store.verify(try TokenSecret(parsing: raw), request)
+                let secret = try TokenSecret(parsing: try SecretInput.read())
+                answer = try TokenStore(path: global.databasePath).verify(secret, request)
             } catch let error as TokenDomain.ValidationError {
                 answer = .inactive(reason: error.message)
             }
