@@ -67,7 +67,7 @@ public enum Screen {
         for (index, tab) in state.table.tabs.enumerated() {
             let selected = tab == state.table.tab
             canvas.put(" \(index + 1) \(tab.title) ", x: ranges[index].lowerBound, y: tabRow,
-                       style: selected ? Style(bold: true, reverse: true, color: .cyan) : Style(dim: false))
+                       style: selected ? Style(bold: true, reverse: true, color: .cyan) : .plain)
         }
         let search = state.table.search
         guard state.table.isSearching || !search.text.isEmpty else { return }

@@ -156,12 +156,17 @@ public final class AppModel {
         case .editSelected: openEditForm()
         case .refreshSelected:
             guard let token = selectedToken() else { return }
-            perform { let refreshed = try store.refresh(id: token.id, by: state.actor)
-                notify("Refreshed '\(Sanitized.visible(refreshed.name))': expires \(Self.format(refreshed.expiresAt))") }
+            perform {
+                let refreshed = try store.refresh(id: token.id, by: state.actor)
+                reloadTable(anchor: state.table.rows.first)
+                notify("Refreshed '\(Sanitized.visible(refreshed.name))': expires \(Self.format(refreshed.expiresAt))")
+            }
         case .rollSelected:
             guard let token = selectedToken() else { return }
-            perform { try Policy.check(.roll, on: token, by: state.actor)
-                state.modal = .confirm(Confirmation(intent: .roll(token))) }
+            perform {
+                try Policy.check(.roll, on: token, by: state.actor)
+                state.modal = .confirm(Confirmation(intent: .roll(token)))
+            }
         case .revokeSelected:
             let marked = state.table.marked
             perform {

@@ -29,7 +29,7 @@ public struct TokenForm: Hashable, Sendable {
     public internal(set) var teamIndex: Int
     public internal(set) var permissions: PermissionSet
     /// The role whose rules decide which permissions may be chosen: the token owner's.
-    public let ownerRole: Role
+    public var ownerRole: Role { owner.role }
     /// The owner of the token, whose teams a personal token may use.
     public let owner: Account
     public let allTeams: [Team]
@@ -61,7 +61,6 @@ public struct TokenForm: Hashable, Sendable {
             ? ExpiresIn.choices : (ExpiresIn.choices + [draft.expiresIn]).sorted { ($0.days ?? .max) < ($1.days ?? .max) }
         allowedIPs = TextField(draft.allowedIPs.description, limit: 1000)
         self.owner = owner
-        ownerRole = owner.role
         self.allTeams = allTeams
         teams = Policy.offeredTeams(kind: draft.kind, owner: owner, allTeams: allTeams)
         teamIndex = teams.firstIndex { $0.id == draft.teamID } ?? 0

@@ -207,6 +207,18 @@ struct AppModelTests {
         #expect(fixture.state.table.search.text.isEmpty)
     }
 
+    @Test func refreshExtendsAnExpiredRowAtOnce() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.sortBy(.name))
+        while fixture.state.table.selected?.status(at: ModelFixture.now) != .expired { fixture.send(.move(.down)) }
+        let expired = try #require(fixture.state.table.selected)
+        fixture.send(.refreshSelected)
+        let refreshed = try #require(try fixture.store.token(id: expired.id))
+        #expect(refreshed.status(at: ModelFixture.now) != .expired)
+        #expect(fixture.state.table.rows.first { $0.id == expired.id }?.expiresAt == refreshed.expiresAt)
+        #expect(fixture.state.message?.text.hasPrefix("Refreshed") == true)
+    }
+
     @Test func refreshOnNeverExpiringTokenSaysWhy() throws {
         let fixture = try ModelFixture()
         fixture.send(.sortBy(.expires), .move(.end), .refreshSelected)
