@@ -68,6 +68,7 @@ public enum Keybindings {
         Binding([.tab, .down], .formFocus(1), "Next field", footer: "Next"),
         Binding([.backTab, .up], .formFocus(-1), "Previous field"),
         Binding([.control("s")], .formSubmit, "Create / save the token", footer: "Save"),
+        Binding([.enter], .formActivate, "Press the focused button, else go to the next field"),
         Binding([.escape], .escape, "Cancel the form", footer: "Cancel"),
     ]
 
@@ -121,7 +122,6 @@ public enum Keybindings {
                 Binding([.character(" ")], .formToggle, "Toggle the checkbox", footer: "Toggle"),
                 Binding([.left], .formChoice(-1), "Previous choice (Type, Expires in, Team)", footer: "Choose"),
                 Binding([.right], .formChoice(1), "Next choice (Type, Expires in, Team)"),
-                Binding([.enter], .formActivate, "Press the focused button"),
                 help,
                 quitAnywhere,
             ]

@@ -324,6 +324,7 @@ public final class AppModel {
         case .formActivate where form.focus == .cancel:
             state.modal = nil
             return
+        case .formActivate where form.focus != .submit: form.moveFocus(by: 1)
         case .formSubmit, .formActivate: return submit(form)
         default: return
         }

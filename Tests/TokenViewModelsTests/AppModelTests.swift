@@ -116,6 +116,22 @@ struct AppModelTests {
         #expect(fixture.state.table.selected?.name == "Nightly export")
     }
 
+    @Test func enterMovesThroughFieldsAndPressesTheButtons() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.selectTab(2), .newToken)
+        fixture.type("Via enter", into: Action.formEdit)
+        fixture.send(.formActivate)
+        #expect(fixture.form?.focus == .expiresIn)
+        fixture.send(.formFocus(-1), .formFocus(-1))
+        #expect(fixture.form?.focus == .cancel)
+        fixture.send(.formActivate)
+        #expect(fixture.state.modal == nil)
+        fixture.send(.newToken)
+        fixture.type("Via enter", into: Action.formEdit)
+        fixture.send(.formFocus(-1), .formFocus(-1), .formActivate)
+        guard case .reveal = fixture.state.modal else { Issue.record("Enter on Create token did not create"); return }
+    }
+
     @Test func formErrorsShowBesideTheFieldAndNothingIsSaved() throws {
         let fixture = try ModelFixture()
         fixture.send(.newToken)
