@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Several writers at once and writers killed mid-work: nothing lost, nothing locked, nothing corrupt.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ReliabilityTests {
+    let cli = CLIRunner()
+
+    func shell(_ script: String) throws -> ChildProcess.Result {
+        try ChildProcess.run("/bin/sh", ["-c", script], environment: ProcessInfo.processInfo.environment.merging([
+            "APITOKENS": CLIRunner.binary, "DB": cli.database,
+        ]) { $1 })
+    }
+
+    @Test func concurrentWritersLoseNothingAndNeverSeeLocked() throws {
+        #expect(try cli.run(["team", "list"]).status == 0)
+        // Four processes each create 15 tokens, while a fifth revokes as they appear.
+        let result = try shell("""
+            for w in 1 2 3 4; do
+              ( for i in $(seq 15); do "$APITOKENS" token create --db "$DB" --name "w$w-$i" --team Default >> "$DB.secrets" || echo FAIL; done ) &
+            done
+            wait
+            """)
+        #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
+        #expect(!result.stderr.contains("locked"), "\(result.stderr)")
+        let listed = try cli.run(["token", "list", "--all", "--json"])
+        let tokens = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(tokens.count == 60)
+        #expect(Set(tokens.compactMap { $0["id"] as? Int }).count == 60)
+        let secrets = try String(contentsOfFile: cli.database + ".secrets", encoding: .utf8).split(separator: "\n")
+        #expect(Set(secrets).count == 60)
+        let revoke = try shell("""
+            for i in $(seq 1 2 59); do "$APITOKENS" token revoke --db "$DB" $i --yes >/dev/null & done; wait
+            """)
+        #expect(!revoke.stderr.contains("locked"), "\(revoke.stderr)")
+        #expect(try cli.run(["token", "list", "--all", "--json"]).stdout.components(separatedBy: "\"id\"").count - 1 == 30)
+    }
+
+    @Test func killedWritersLeaveASoundDatabaseWithEveryReportedChange() throws {
+        #expect(try cli.run(["team", "list"]).status == 0)
+        // A writer loops creating tokens and is SIGKILLed at a different moment each round.
+        for round in 0..<12 {
+            let delay = String(format: "0.%02d", 5 + round * 7)
+            _ = try shell("""
+                ( i=0; while true; do i=$((i+1)); s=$("$APITOKENS" token create --db "$DB" --name "r\(round)-$i" --team Default) && echo "$s" >> "$DB.done"; done ) &
+                pid=$!; sleep \(delay); pkill -9 -P $pid; kill -9 $pid; wait 2>/dev/null; true
+                """)
+        }
+        let check = try shell(#"sqlite3 "$DB" "PRAGMA integrity_check""#)
+        #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+        let reported = ((try? String(contentsOfFile: cli.database + ".done", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(!reported.isEmpty)
+        for secret in reported {
+            #expect(try cli.run(["verify"], stdin: String(secret)).status == 0, "a reported token is missing")
+        }
+    }
+}
