@@ -65,7 +65,6 @@ public final class AppModel {
         self.store = store
         self.clipboard = clipboard
         state = AppState(actor: actor, table: TokenTable(tabs: Tab.visible(to: actor)), width: width, height: height, now: store.now)
-        state.table.order = TokenOrder(.created, descending: true)
         state.table.pageSize = Self.pageSize(height: height)
         reloadTable(anchor: nil)
     }

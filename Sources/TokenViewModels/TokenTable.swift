@@ -25,7 +25,7 @@ public enum Tab: Hashable, Sendable {
 public struct TokenTable: Hashable, Sendable {
     public let tabs: [Tab]
     public internal(set) var tab: Tab
-    public internal(set) var order = TokenOrder(.expires)
+    public internal(set) var order = TokenOrder(.created, descending: true)
     /// The incremental filter on name or creator.
     public internal(set) var search = TextField(limit: 100)
     /// True while the search box has the keyboard.
