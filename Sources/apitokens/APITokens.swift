@@ -36,6 +36,8 @@ struct APITokens: ParsableCommand {
 
     /// Parses, runs, and turns every failure into one line on stderr and the exit status of the SPEC.
     static func main() {
+        // Past a file-size limit, fail the write with an error (and roll back) instead of dying mid-command.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

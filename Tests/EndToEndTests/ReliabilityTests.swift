@@ -54,4 +54,16 @@ struct ReliabilityTests {
             #expect(try cli.run(["verify"], stdin: String(secret)).status == 0, "a reported token is missing")
         }
     }
+
+    @Test func fullDiskRefusesTheWriteAndLeavesTheDatabaseAsItWas() throws {
+        #expect(try cli.run(["demo", "--seed-only"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.database))
+        // A one-block file-size limit makes every write fail as on a full disk.
+        let result = try shell(#"ulimit -f 1; "$APITOKENS" token create --db "$DB" --name full --team Platform"#)
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)
+        let check = try shell(#"sqlite3 "$DB" "PRAGMA integrity_check; SELECT count(*) FROM token""#)
+        #expect(check.stdout == "ok\n60\n")
+    }
 }
