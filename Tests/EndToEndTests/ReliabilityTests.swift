@@ -38,20 +38,32 @@ struct ReliabilityTests {
 
     @Test func killedWritersLeaveASoundDatabaseWithEveryReportedChange() throws {
         #expect(try cli.run(["team", "list"]).status == 0)
-        // A writer loops creating tokens and is SIGKILLed at a different moment each round.
+        // A writer creates, rolls and revokes in a loop, logging each change only once the command has
+        // reported it done, and is SIGKILLed at a different moment each round.
         for round in 0..<12 {
             let delay = String(format: "0.%02d", 5 + round * 7)
             _ = try shell("""
-                ( i=0; while true; do i=$((i+1)); s=$("$APITOKENS" token create --db "$DB" --name "r\(round)-$i" --team Default) && echo "$s" >> "$DB.done"; done ) &
+                ( i=0; while true; do i=$((i+1))
+                    out=$("$APITOKENS" token create --db "$DB" --name "r\(round)-$i" --team Default --json) || continue
+                    id=$(echo "$out" | sed -n 's/.*"id" : \\([0-9]*\\).*/\\1/p')
+                    old=$(echo "$out" | sed -n 's/.*"secret" : "\\(.*\\)".*/\\1/p')
+                    echo "created $old" >> "$DB.log"
+                    new=$("$APITOKENS" token roll --db "$DB" "$id") && echo "rolled $old" >> "$DB.log" || continue
+                    "$APITOKENS" token revoke --db "$DB" "$id" --yes > /dev/null && echo "revoked $new" >> "$DB.log"
+                  done ) &
                 pid=$!; sleep \(delay); pkill -9 -P $pid; kill -9 $pid; wait 2>/dev/null; true
                 """)
         }
         let check = try shell(#"sqlite3 "$DB" "PRAGMA integrity_check""#)
         #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
-        let reported = ((try? String(contentsOfFile: cli.database + ".done", encoding: .utf8)) ?? "").split(separator: "\n")
-        #expect(!reported.isEmpty)
-        for secret in reported {
-            #expect(try cli.run(["verify"], stdin: String(secret)).status == 0, "a reported token is missing")
+        let log = ((try? String(contentsOfFile: cli.database + ".log", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(log.contains { $0.hasPrefix("revoked") })
+        let created = try cli.run(["audit", "--json"]).stdout.components(separatedBy: "\"action\" : \"create\"").count - 1
+        #expect(created >= log.filter { $0.hasPrefix("created") }.count, "a reported create is missing")
+        for entry in log where !entry.hasPrefix("created") {
+            let secret = String(entry.split(separator: " ").last ?? "")
+            // A rolled-away or revoked secret must stay dead once the command said so.
+            #expect(try cli.run(["verify"], stdin: secret).status == 1, "\(entry) still verifies")
         }
     }
 
