@@ -22,9 +22,10 @@ enum DatabaseFile {
         }
         if manager.fileExists(atPath: path) {
             try inspect(path: path, supportedVersion: supportedVersion)
-            if access(path, W_OK) != 0 || access(directory.isEmpty ? "." : directory, W_OK) != 0 {
-                throw .readOnly(path: path)
-            }
+            if access(path, W_OK) != 0 { throw .readOnly(path: path) }
+            // WAL needs to create -wal and -shm beside the database.
+            let folder = directory.isEmpty ? "." : directory
+            if access(folder, W_OK) != 0 { throw .readOnlyDirectory(path: folder) }
             return false
         }
         // SQLite gives -wal and -shm the database file's mode, so creating it 0600 covers all three.

@@ -8,6 +8,7 @@ public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case newerVersion(path: String, found: Int32, supported: Int32)
     case cannotOpen(path: String, reason: String)
     case readOnly(path: String)
+    case readOnlyDirectory(path: String)
     case invalid(ValidationError)
     case refused(PolicyError)
     case notFound(String)
@@ -25,6 +26,7 @@ public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible
             "\(path) was written by a newer apitokens (schema \(found), this one knows \(supported)); upgrade apitokens"
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
         case .readOnly(let path): "\(path) is read-only; nothing was changed"
+        case .readOnlyDirectory(let path): "the directory \(path) is read-only, so the database's journal cannot be written; nothing was changed"
         case .invalid(let error): error.message
         case .refused(let error): error.message
         case .notFound(let message), .duplicate(let message), .staleEdit(let message),

@@ -78,4 +78,29 @@ struct ReliabilityTests {
         let check = try shell(#"sqlite3 "$DB" "PRAGMA integrity_check; SELECT count(*) FROM token""#)
         #expect(check.stdout == "ok\n60\n")
     }
+
+    @Test(.enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root to act as another user"))
+    func readOnlyDatabaseAndDirectoryAreRefusedDistinctlyAndLeftAlone() throws {
+        #expect(try cli.run(["demo", "--seed-only"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.database))
+        func asNobody() throws -> ChildProcess.Result {
+            try ChildProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                      CLIRunner.binary, "token", "list", "--db", cli.database])
+        }
+        // A database the user may read but not write
+        chmod(cli.directory.path, 0o755)
+        chmod(cli.database, 0o644)
+        let file = try asNobody()
+        #expect(file.status == 2 && file.stderr.contains("is read-only"), "\(file.stderr)")
+        // A writable database in a directory the user may not write
+        chmod(cli.directory.path, 0o555)
+        chmod(cli.database, 0o666)
+        let folder = try asNobody()
+        #expect(folder.status == 2 && folder.stderr.contains("directory"), "\(folder.stderr)")
+        chmod(cli.directory.path, 0o700)
+        chmod(cli.database, 0o600)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)
+        #expect(file.stderr.split(separator: "\n").count == 1 && folder.stderr.split(separator: "\n").count == 1)
+    }
 }
