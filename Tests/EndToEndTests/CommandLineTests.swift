@@ -135,10 +135,12 @@ struct CommandLineTests {
         secrets.append(secret(try cli.run(["token", "roll", "2"])))
         try cli.run(["verify"], stdin: secrets[0])
         let audit = try cli.run(["audit", "--json"]).stdout
+        let outputs = try [["token", "list", "--json"], ["token", "show", "2"], ["token", "show", "2", "--json"], ["audit"]]
+            .map { try cli.run($0).stdout }.joined()
         let files = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path)
         let bytes = try files.map { try Data(contentsOf: cli.directory.appendingPathComponent($0)) }
         for secret in secrets {
-            #expect(!audit.contains(secret))
+            #expect(!audit.contains(secret) && !outputs.contains(secret))
             let needle = Data(secret.utf8)
             let body = Data(secret.dropFirst(4).prefix(20).utf8)
             #expect(bytes.allSatisfy { $0.range(of: needle) == nil && $0.range(of: body) == nil })

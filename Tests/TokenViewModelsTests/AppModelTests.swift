@@ -146,6 +146,15 @@ struct AppModelTests {
         #expect(try fixture.store.count(matching: TokenFilter()) == 60)
     }
 
+    @Test func formRefusesControlCharactersInTheName() throws {
+        let fixture = try ModelFixture()
+        fixture.send(.newToken)
+        fixture.type("evil\u{1B}]52;c;aGk=\u{07}", into: Action.formEdit)
+        fixture.send(.formSubmit)
+        #expect(fixture.form?.errors[.name]?.contains("control characters") == true)
+        #expect(try fixture.store.count(matching: TokenFilter()) == 60)
+    }
+
     @Test func viewerFormOffersOnlyReadSite() throws {
         let fixture = try ModelFixture(as: "dana")
         fixture.send(.newToken)
