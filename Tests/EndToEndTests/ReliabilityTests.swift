@@ -38,7 +38,7 @@ struct ReliabilityTests {
 
     @Test func killedWritersLeaveASoundDatabaseWithEveryReportedChange() throws {
         #expect(try cli.run(["team", "list"]).status == 0)
-        // A writer creates, rolls and revokes in a loop, logging each change only once the command has
+        // A writer creates, edits, rolls and revokes in a loop, logging each change only once the command has
         // reported it done, and is SIGKILLed at a different moment each round.
         for round in 0..<12 {
             let delay = String(format: "0.%02d", 5 + round * 7)
@@ -48,6 +48,7 @@ struct ReliabilityTests {
                     id=$(echo "$out" | sed -n 's/.*"id" : \\([0-9]*\\).*/\\1/p')
                     old=$(echo "$out" | sed -n 's/.*"secret" : "\\(.*\\)".*/\\1/p')
                     echo "created $old" >> "$DB.log"
+                    "$APITOKENS" token edit --db "$DB" "$id" --name "r\(round)-$i edited" --expires-in 90d > /dev/null || continue
                     new=$("$APITOKENS" token roll --db "$DB" "$id") && echo "rolled $old" >> "$DB.log" || continue
                     "$APITOKENS" token revoke --db "$DB" "$id" --yes > /dev/null && echo "revoked $new" >> "$DB.log"
                   done ) &
