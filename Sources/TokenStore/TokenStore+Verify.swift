@@ -26,18 +26,20 @@ public enum Verification: Sendable, Equatable {
 extension TokenStore {
     /// Checks a secret against every rule and, when it passes, records when and from where it was used.
     public func verify(_ secret: TokenSecret, _ request: VerificationRequest) throws(TokenStoreError) -> Verification {
-        try write { db in
-            let answer = try Self.judge(db, secret: secret, request: request, now: clock.now())
-            if case .active(let token, _) = answer {
-                // Writing at most once a minute per address keeps verify cheap under load.
-                let now = nowSeconds()
+        let now = clock.now()
+        let answer = try read { db in try Self.judge(db, secret: secret, request: request, now: now) }
+        // Only a successful use that is news (a new address, or a minute later) takes the write lock.
+        guard case .active(let token, _) = answer else { return answer }
+        let seconds = Int64(now.timeIntervalSince1970)
+        let address = request.clientIP?.description
+        if token.lastUsedIP != address || (token.lastUsedAt.map { Int64($0.timeIntervalSince1970) } ?? 0) < seconds - 60 {
+            try write { db in
                 try db.execute(sql: """
-                    UPDATE token SET lastUsedAt = ?, lastUsedIP = ?
-                    WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ? OR lastUsedIP IS NOT ?)
-                    """, arguments: [now, request.clientIP?.description, token.id, now - 60, request.clientIP?.description])
+                    UPDATE token SET lastUsedAt = ?, lastUsedIP = ? WHERE id = ? AND revokedAt IS NULL
+                    """, arguments: [seconds, address, token.id])
             }
-            return answer
         }
+        return answer
     }
 
     /// The Refresh Token API: a live token extends its own expiry.

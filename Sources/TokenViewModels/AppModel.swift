@@ -276,8 +276,6 @@ public final class AppModel {
             let filter = state.table.filter(for: state.actor)
             state.table.rows = try window.starting(at: anchor)
             state.table.total = try store.count(matching: filter)
-            let live = Set(try state.table.marked.compactMap { try store.token(id: $0)?.id })
-            state.table.marked = live
             if let selectedID, let index = state.table.rows.firstIndex(where: { $0.id == selectedID }) {
                 state.table.selection = index
             } else {
