@@ -47,7 +47,11 @@ public enum Screen {
         let actor = state.actor
         let left = " apitokens · \(actor.name) (\(actor.login), \(actor.role.label))"
         canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
-        let count = state.table.tab == .audit ? "\(state.table.total) events" : "\(state.table.total) tokens"
+        let noun = state.table.tab == .audit ? "events" : "tokens"
+        let count = switch state.table.total {
+        case .exact(let number): "\(number) \(noun)"
+        case .moreThan(let number): "over \(number) \(noun)"
+        }
         let width = DisplayWidth.of(count) + 1
         if DisplayWidth.of(left) + width + 2 < state.width { canvas.put(count, x: state.width - width, y: titleRow, style: bar) }
     }

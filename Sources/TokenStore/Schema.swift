@@ -3,7 +3,7 @@ import GRDB
 /// The append-only list of named migrations; a shipped migration is never edited.
 enum Schema {
     /// The `user_version` this build writes; a database with a higher one is refused.
-    static let version: Int32 = 1
+    static let version: Int32 = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -81,6 +81,49 @@ enum Schema {
                   details TEXT NOT NULL DEFAULT ''
                 );
                 """)
+        }
+        migrator.registerMigration("v2-search-index-and-tallies") { db in
+            try db.execute(sql: """
+                -- Live token names, cut into trigrams, so a substring search reads an index instead of every row.
+                -- Contentless: the index answers which rowids match; the rows themselves stay in token.
+                CREATE VIRTUAL TABLE token_search USING fts5(
+                  nameKey, content='', columnsize=0, tokenize='trigram');
+
+                CREATE TRIGGER token_search_insert AFTER INSERT ON token WHEN new.revokedAt IS NULL BEGIN
+                  INSERT INTO token_search (rowid, nameKey) VALUES (new.id, new.nameKey);
+                END;
+                CREATE TRIGGER token_search_update AFTER UPDATE OF nameKey, revokedAt ON token BEGIN
+                  INSERT INTO token_search (token_search, rowid, nameKey)
+                    SELECT 'delete', old.id, old.nameKey WHERE old.revokedAt IS NULL;
+                  INSERT INTO token_search (rowid, nameKey) SELECT new.id, new.nameKey WHERE new.revokedAt IS NULL;
+                END;
+                CREATE TRIGGER token_search_delete AFTER DELETE ON token WHEN old.revokedAt IS NULL BEGIN
+                  INSERT INTO token_search (token_search, rowid, nameKey) VALUES ('delete', old.id, old.nameKey);
+                END;
+
+                -- Live tokens per owner and kind, kept by triggers, so the table's row count costs a few rows.
+                CREATE TABLE token_tally (
+                  ownerId INTEGER NOT NULL,
+                  kind TEXT NOT NULL,
+                  live INTEGER NOT NULL,
+                  PRIMARY KEY (ownerId, kind)
+                ) WITHOUT ROWID;
+
+                CREATE TRIGGER token_tally_insert AFTER INSERT ON token WHEN new.revokedAt IS NULL BEGIN
+                  INSERT INTO token_tally (ownerId, kind, live) VALUES (new.ownerId, new.kind, 1)
+                    ON CONFLICT (ownerId, kind) DO UPDATE SET live = live + 1;
+                END;
+                CREATE TRIGGER token_tally_update AFTER UPDATE OF ownerId, kind, revokedAt ON token BEGIN
+                  UPDATE token_tally SET live = live - 1
+                    WHERE old.revokedAt IS NULL AND ownerId = old.ownerId AND kind = old.kind;
+                  INSERT INTO token_tally (ownerId, kind, live) SELECT new.ownerId, new.kind, 1 WHERE new.revokedAt IS NULL
+                    ON CONFLICT (ownerId, kind) DO UPDATE SET live = live + 1;
+                END;
+                CREATE TRIGGER token_tally_delete AFTER DELETE ON token WHEN old.revokedAt IS NULL BEGIN
+                  UPDATE token_tally SET live = live - 1 WHERE ownerId = old.ownerId AND kind = old.kind;
+                END;
+                """)
+            try fillSearchAndTallies(db)
         }
         return migrator
     }

@@ -50,7 +50,8 @@ public struct TokenOrder: Hashable, Sendable {
 public struct TokenFilter: Hashable, Sendable {
     /// Only the personal tokens of this account, or every token when nil.
     public var personalOwnerID: Int64?
-    /// Case-insensitive substring of the name or the creator's login or name; empty matches all.
+    /// Case-insensitive text to find in the name or the creator's login or name; empty matches all.
+    /// Three or more characters match anywhere; one or two match the start, so that an index answers them.
     public var search: String
     /// Only tokens of this status, or all when nil.
     public var status: TokenStatus?
@@ -61,36 +62,15 @@ public struct TokenFilter: Hashable, Sendable {
         self.status = status
     }
 
-    /// The WHERE clause and its arguments for this filter at `now`.
-    func sql(now: Int64) -> (String, StatementArguments) {
-        var clauses = ["revokedAt IS NULL"]
-        var arguments = StatementArguments()
-        if let owner = personalOwnerID {
-            clauses.append("ownerId = ? AND kind = 'personal'")
-            _ = arguments.append(contentsOf: [owner])
-        }
-        let needle = search.trimmingCharacters(in: .whitespaces)
-        if !needle.isEmpty {
-            let pattern = "%" + Self.escapeLike(needle.lowercased()) + "%"
-            clauses.append("(nameKey LIKE ? ESCAPE '\\' OR ownerLogin LIKE ? ESCAPE '\\' OR ownerName LIKE ? ESCAPE '\\')")
-            _ = arguments.append(contentsOf: [pattern, pattern, pattern])
-        }
-        let soon = now + Int64(TokenStatus.expiringWindow)
-        switch status {
-        case nil: break
-        case .expired: clauses.append("expiresAt <= ?"); _ = arguments.append(contentsOf: [now])
-        case .expiring:
-            clauses.append("expiresAt > ? AND expiresAt <= ?"); _ = arguments.append(contentsOf: [now, soon])
-        case .active: clauses.append("(expiresAt IS NULL OR expiresAt > ?)"); _ = arguments.append(contentsOf: [soon])
-        }
-        return (clauses.joined(separator: " AND "), arguments)
-    }
+    /// The search as matched against stored name keys: trimmed and folded the same way.
+    var needle: String { Naming.uniquenessKey(search.trimmingCharacters(in: .whitespaces)) }
+}
 
-    private static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
-    }
+/// How many live tokens match a filter.
+public enum TokenCount: Hashable, Sendable {
+    case exact(Int)
+    /// More than this many: counting exactly would read more rows than a keystroke may cost.
+    case moreThan(Int)
 }
 
 extension TokenStore {
@@ -106,25 +86,45 @@ extension TokenStore {
         try page(filter, order, cursor: cursor, forward: false, limit: limit).reversed()
     }
 
-    /// How many live tokens match.
-    public func count(matching filter: TokenFilter) throws(TokenStoreError) -> Int {
-        let (whereClause, arguments) = filter.sql(now: nowSeconds())
-        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM token WHERE \(whereClause)", arguments: arguments) ?? 0 }
+    /// How many live tokens match, exactly when that costs at most a few thousand rows.
+    public func count(matching filter: TokenFilter) throws(TokenStoreError) -> TokenCount {
+        let now = nowSeconds()
+        let limit = candidateLimit
+        return try read { db in
+            let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: limit)
+            if let known = plan.knownCount { return known }
+            let rows = "SELECT 1 FROM \(plan.source.sql) WHERE \(plan.condition.sql)"
+            let arguments = plan.source.arguments + plan.condition.arguments
+            if plan.usesCandidates {
+                return .exact(try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(rows))", arguments: arguments) ?? 0)
+            }
+            let capped = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(rows) LIMIT ?)", arguments: arguments + [limit + 1]) ?? 0
+            return capped > limit ? .moreThan(limit) : .exact(capped)
+        }
     }
 
     private func page(_ filter: TokenFilter, _ order: TokenOrder, cursor: Token?, forward: Bool,
                       limit: Int?) throws(TokenStoreError) -> [Token] {
-        var (whereClause, arguments) = filter.sql(now: nowSeconds())
-        let expression = order.sort.expression
-        // Walking backwards is walking forwards in the opposite direction, then reversing.
-        let descending = order.descending != !forward
-        if let cursor {
-            whereClause += " AND (\(expression), id) \(descending ? "<" : ">") (?, ?)"
-            _ = arguments.append(contentsOf: [order.sort.key(of: cursor), cursor.id])
+        let now = nowSeconds()
+        let candidateLimit = candidateLimit
+        return try read { db in
+            let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: candidateLimit)
+            var whereClause = plan.condition.sql
+            var arguments = plan.source.arguments + plan.condition.arguments
+            let expression = order.sort.expression
+            // Walking backwards is walking forwards in the opposite direction, then reversing.
+            let descending = order.descending != !forward
+            if let cursor {
+                whereClause += " AND (\(expression), token.id) \(descending ? "<" : ">") (?, ?)"
+                arguments += [order.sort.key(of: cursor), cursor.id]
+            }
+            let direction = descending ? "DESC" : "ASC"
+            let sql = """
+                SELECT token.* FROM \(plan.source.sql) WHERE \(whereClause)
+                ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
+                """
+            arguments += [limit ?? -1]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Token.init(row:))
         }
-        let direction = descending ? "DESC" : "ASC"
-        let sql = "SELECT * FROM token WHERE \(whereClause) ORDER BY \(expression) \(direction), id \(direction) LIMIT ?"
-        _ = arguments.append(contentsOf: [limit ?? -1])
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Token.init(row:)) }
     }
 }

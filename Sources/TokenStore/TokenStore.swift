@@ -6,6 +6,8 @@ import TokenDomain
 public final class TokenStore: Sendable {
     let writer: DatabaseQueue
     let clock: any Clock
+    /// Searches with at most this many candidates fetch and sort them; larger ones walk the sort index.
+    let candidateLimit: Int
     /// Where the database lives; `:memory:` for a private in-memory store.
     public let path: String
 
@@ -13,6 +15,7 @@ public final class TokenStore: Sendable {
     public init(path: String, clock: any Clock = SystemClock()) throws(TokenStoreError) {
         self.path = path
         self.clock = clock
+        candidateLimit = Self.defaultCandidateLimit
         let created = try DatabaseFile.prepare(path: path, supportedVersion: Schema.version)
         do {
             if created {
@@ -33,10 +36,14 @@ public final class TokenStore: Sendable {
         DatabaseFile.tightenModes(path: path)
     }
 
-    /// A private in-memory store, for tests and benchmarks.
-    public init(inMemoryWith clock: any Clock) throws(TokenStoreError) {
+    /// The candidate limit of stores on disk: both search strategies then read at most a few thousand rows.
+    public static let defaultCandidateLimit = 4000
+
+    /// A private in-memory store, for tests and benchmarks; a small `candidateLimit` exercises the index walk.
+    public init(inMemoryWith clock: any Clock, candidateLimit: Int = defaultCandidateLimit) throws(TokenStoreError) {
         path = ":memory:"
         self.clock = clock
+        self.candidateLimit = candidateLimit
         do {
             writer = try DatabaseQueue(configuration: Self.configuration())
             try Self.migrate(writer)

@@ -268,7 +268,7 @@ public final class AppModel {
             if state.table.tab == .audit {
                 state.table.events = try store.auditLog(limit: 1000)
                 state.table.rows = []
-                state.table.total = state.table.events.count
+                state.table.total = .exact(state.table.events.count)
                 moveEvents(.up)
                 moveEvents(.down)
                 return

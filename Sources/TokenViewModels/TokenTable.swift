@@ -40,8 +40,8 @@ public struct TokenTable: Hashable, Sendable {
     public internal(set) var eventOffset = 0
     /// Rows marked with Space, by token id.
     public internal(set) var marked: Set<Int64> = []
-    /// How many live tokens match the tab and filter.
-    public internal(set) var total = 0
+    /// How many live tokens match the tab and filter (or audit events are loaded).
+    public internal(set) var total = TokenCount.exact(0)
     /// How many rows fit on screen.
     public internal(set) var pageSize = 10
 

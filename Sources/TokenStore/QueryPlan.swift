@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import TokenDomain
+
+/// How one filtered list is read: which rows drive the query, and the condition every listed row passes.
+///
+/// A filter is answered one of two ways, chosen by how many rows could match it:
+/// - few candidates (a rare search, a short personal list): fetch them through their own index, then sort them;
+/// - many: walk the sort column's index in order, which reaches a page of matches soon because they are dense.
+/// With a candidate limit of L, either way reads about L rows at most, however large the table grows.
+struct QueryPlan {
+    /// The FROM clause: `token`, or the candidate ids joined to `token`.
+    let source: (sql: String, arguments: StatementArguments)
+    /// The WHERE clause every listed row satisfies, whichever rows drive the query.
+    let condition: (sql: String, arguments: StatementArguments)
+    /// True when a small candidate set drives the query rather than a sort index.
+    let usesCandidates: Bool
+    /// The count, when it is known without reading token rows.
+    let knownCount: TokenCount?
+
+    init(_ db: Database, filter: TokenFilter, now: Int64, candidateLimit limit: Int) throws {
+        let needle = filter.needle
+        let search = needle.isEmpty ? nil : try TokenSearch(db, needle: needle)
+        var clauses = ["token.revokedAt IS NULL"]
+        var arguments = StatementArguments()
+        if let owner = filter.personalOwnerID {
+            // Unary plus keeps the planner off the owner index: whether to use it is decided below, by size.
+            clauses.append("+token.ownerId = ? AND +token.kind = 'personal'")
+            arguments += [owner]
+        }
+        if let search {
+            clauses.append(search.predicate.sql)
+            arguments += search.predicate.arguments
+        }
+        let soon = now + Int64(TokenStatus.expiringWindow)
+        switch filter.status {
+        case nil: break
+        case .expired: clauses.append("token.expiresAt <= ?"); arguments += [now]
+        case .expiring: clauses.append("token.expiresAt > ? AND token.expiresAt <= ?"); arguments += [now, soon]
+        case .active: clauses.append("(token.expiresAt IS NULL OR token.expiresAt > ?)"); arguments += [soon]
+        }
+        condition = (clauses.joined(separator: " AND "), arguments)
+
+        var candidates: (sql: String, arguments: StatementArguments, size: Int)?
+        let owned = try filter.personalOwnerID.map { try Self.liveCount(db, owners: [$0], personalOnly: true) }
+        if let owner = filter.personalOwnerID, let owned, owned <= limit {
+            candidates = ("SELECT id FROM token WHERE ownerId = ? AND revokedAt IS NULL", [owner], owned)
+        }
+        var searchIsDense = false
+        if let search {
+            let named = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)",
+                                         arguments: search.nameCandidates.arguments + [limit + 1]) ?? 0
+            let created = try Self.liveCount(db, owners: search.creatorIDs, personalOnly: filter.personalOwnerID != nil)
+            searchIsDense = named > limit || created > limit
+            if !searchIsDense, named + created < candidates?.size ?? Int.max {
+                candidates = (search.candidates.sql, search.candidates.arguments, named + created)
+            }
+        }
+        if let candidates {
+            source = ("(\(candidates.sql)) AS candidate CROSS JOIN token ON token.id = candidate.id", candidates.arguments)
+        } else {
+            source = ("token", [])
+        }
+        usesCandidates = candidates != nil
+
+        switch (search, filter.status) {
+        case (nil, nil): knownCount = .exact(try owned ?? Self.liveCount(db, owners: nil, personalOnly: false))
+        // More than the limit match the name or creator alone, and nothing else narrows them.
+        case (.some, nil) where searchIsDense && filter.personalOwnerID == nil: knownCount = .moreThan(limit)
+        default: knownCount = nil
+        }
+    }
+
+    /// Live tokens of these owners (all owners when nil), read from the maintained tally.
+    private static func liveCount(_ db: Database, owners: [Int64]?, personalOnly: Bool) throws -> Int {
+        var clauses: [String] = []
+        if let owners {
+            if owners.isEmpty { return 0 }
+            clauses.append("ownerId IN (\(owners.map(String.init).joined(separator: ",")))")
+        }
+        if personalOnly { clauses.append("kind = 'personal'") }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        return try Int.fetchOne(db, sql: "SELECT ifnull(sum(live), 0) FROM token_tally \(whereClause)") ?? 0
+    }
+}
+
+/// A search needle as SQL: the indexes that find its candidates, and the predicate that decides a row.
+struct TokenSearch {
+    let needle: String
+    /// Accounts whose login or display name matches.
+    let creatorIDs: [Int64]
+    /// Needles shorter than a trigram match the start of a name instead of anywhere in it.
+    private var isShort: Bool { needle.unicodeScalars.count < 3 }
+
+    init(_ db: Database, needle: String) throws {
+        self.needle = needle
+        let short = needle.unicodeScalars.count < 3
+        creatorIDs = try Row.fetchAll(db, sql: "SELECT id, login, name FROM account").compactMap { row in
+            let texts = [Naming.uniquenessKey(row["login"]), Naming.uniquenessKey(row["name"])]
+            let matches = texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) }
+            return matches ? row["id"] : nil
+        }
+    }
+
+    /// True for a token row that matches; the same test whichever index found the row.
+    var predicate: (sql: String, arguments: StatementArguments) {
+        var alternatives = [isShort ? "substr(token.nameKey, 1, ?) = ?" : "instr(token.nameKey, ?) > 0"]
+        let arguments: StatementArguments = isShort ? [needle.unicodeScalars.count, needle] : [needle]
+        if !creatorIDs.isEmpty { alternatives.append("token.ownerId IN (\(idList))") }
+        return ("(" + alternatives.joined(separator: " OR ") + ")", arguments)
+    }
+
+    /// Ids of live tokens whose name matches, through the trigram index or, for short needles, the name index.
+    var nameCandidates: (sql: String, arguments: StatementArguments) {
+        if isShort {
+            // Every name starting with the needle sorts between it and the needle followed by the last code point.
+            return ("SELECT id FROM token WHERE revokedAt IS NULL AND nameKey >= ? AND nameKey < ?",
+                    [needle, needle + "\u{10FFFF}"])
+        }
+        let phrase = "\"" + needle.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return ("SELECT rowid AS id FROM token_search WHERE token_search MATCH ?", [phrase])
+    }
+
+    /// Ids of live tokens whose name or creator matches.
+    var candidates: (sql: String, arguments: StatementArguments) {
+        let named = nameCandidates
+        if creatorIDs.isEmpty { return named }
+        return ("\(named.sql) UNION SELECT id FROM token WHERE ownerId IN (\(idList)) AND revokedAt IS NULL", named.arguments)
+    }
+
+    private var idList: String { creatorIDs.map(String.init).joined(separator: ",") }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import Testing
+import TokenDomain
+@testable import TokenStore
+
+/// Search answers the same whichever index serves it, stays in step with every write, and reaches old databases.
+struct SearchIndexTests {
+    /// Two stores seeded alike: one always fetches candidates, the other walks the sort index for all but tiny sets.
+    static func seededPair(tokens: Int = 300) throws -> (candidates: TokenStore, walk: TokenStore) {
+        let clock = FixedClock(StoreFixture.start)
+        let candidates = try TokenStore(inMemoryWith: clock, candidateLimit: 1_000_000)
+        let walk = try TokenStore(inMemoryWith: clock, candidateLimit: 3)
+        for store in [candidates, walk] {
+            try store.bootstrapIfEmpty(login: "root", name: "Root")
+            try DemoSeeder(store: store).seed(osLogin: "root", osName: "Root", tokenCount: tokens)
+        }
+        return (candidates, walk)
+    }
+
+    /// Every live token, filtered in Swift: what any search must return.
+    static func expected(_ store: TokenStore, _ needle: String, personalOwner: Int64? = nil) throws -> Set<Int64> {
+        let folded = needle.lowercased()
+        let everything = try store.tokens(matching: TokenFilter(personalOwnerID: personalOwner), order: TokenOrder(.name))
+        let accounts = try store.accounts()
+        return Set(everything.filter { token in
+            let owner = accounts.first { $0.login == token.owner }
+            let texts = [token.name.lowercased(), token.owner.lowercased(), owner?.name.lowercased() ?? ""]
+            return texts.contains { folded.count < 3 ? $0.hasPrefix(folded) : $0.contains(folded) }
+        }.map(\.id))
+    }
+
+    @Test(arguments: ["deploy", "DEPLOY", "ghtly snap", "bruno", "Chen Wei", "gi", "n", "zz", "export 3", "%", "q\"x"])
+    func bothStrategiesReturnExactlyTheMatchingTokensInOrder(needle: String) throws {
+        let (candidates, walk) = try Self.seededPair()
+        let expected = try Self.expected(candidates, needle)
+        for sort in TokenSort.allCases {
+            for descending in [false, true] {
+                let order = TokenOrder(sort, descending: descending)
+                let filter = TokenFilter(search: needle)
+                let viaCandidates = try candidates.tokens(matching: filter, order: order).map(\.id)
+                let viaWalk = try walk.tokens(matching: filter, order: order).map(\.id)
+                #expect(Set(viaCandidates) == expected, "\(needle) \(sort)")
+                #expect(viaWalk == viaCandidates, "\(needle) \(sort) \(descending)")
+                let lastPage = try walk.tokens(matching: filter, order: order, before: nil, limit: 7).map(\.id)
+                #expect(lastPage == Array(viaCandidates.suffix(7)), "End with \(needle) \(sort)")
+            }
+        }
+    }
+
+    @Test func personalTabSearchIsTheSameBothWays() throws {
+        let (candidates, walk) = try Self.seededPair()
+        let bruno = try #require(try candidates.account(login: "bruno"))
+        for needle in ["", "deploy", "gi", "bruno"] {
+            let filter = TokenFilter(personalOwnerID: bruno.id, search: needle)
+            let expected = try Self.expected(candidates, needle, personalOwner: bruno.id)
+            let viaCandidates = try candidates.tokens(matching: filter, order: TokenOrder(.expires))
+            let viaWalk = try walk.tokens(matching: filter, order: TokenOrder(.expires))
+            #expect(!expected.isEmpty && Set(viaCandidates.map(\.id)) == expected, "\(needle)")
+            #expect(viaWalk.map(\.id) == viaCandidates.map(\.id), "\(needle)")
+            #expect(viaCandidates.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
+        }
+    }
+
+    @Test func countsAreExactWhenCheapAndSayMoreThanOtherwise() throws {
+        let (candidates, walk) = try Self.seededPair()
+        #expect(try candidates.count(matching: TokenFilter()) == .exact(300))
+        #expect(try walk.count(matching: TokenFilter()) == .exact(300))
+        let deploys = try Self.expected(candidates, "deploy").count
+        #expect(try candidates.count(matching: TokenFilter(search: "deploy")) == .exact(deploys))
+        #expect(try walk.count(matching: TokenFilter(search: "deploy")) == .moreThan(3))
+        #expect(try walk.count(matching: TokenFilter(search: "no such token")) == .exact(0))
+    }
+
+    @Test func indexAndTallyFollowCreateRenameRollAndRevoke() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let (token, _) = try store.create(try fixture.draft("Quarterly invoice sync"), by: fixture.user)
+        #expect(try store.tokens(matching: TokenFilter(search: "invoice"), order: TokenOrder(.name)).map(\.id) == [token.id])
+        #expect(try store.count(matching: TokenFilter()) == .exact(1))
+
+        _ = try store.edit(id: token.id, to: try fixture.draft("Monthly billing sync"), by: fixture.user)
+        #expect(try store.tokens(matching: TokenFilter(search: "invoice"), order: TokenOrder(.name)).isEmpty)
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).map(\.id) == [token.id])
+
+        _ = try store.roll(id: token.id, by: fixture.user)
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).count == 1)
+
+        _ = try store.revoke(ids: [token.id], by: fixture.user)
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).isEmpty)
+        #expect(try store.count(matching: TokenFilter()) == .exact(0))
+        #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id)) == .exact(0))
+
+        let (again, _) = try store.create(try fixture.draft("Monthly billing sync"), by: fixture.user)
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).map(\.id) == [again.id])
+        #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id)) == .exact(1))
+    }
+
+    @Test func removingAnAccountTakesItsPersonalTokensOutOfSearchAndCounts() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        _ = try store.create(try fixture.draft("Laptop script"), by: fixture.user)
+        _ = try store.create(try fixture.draft("Shared deploy", kind: .admin), by: fixture.admin)
+        try store.removeAccount(login: "jo", by: fixture.admin)
+        #expect(try store.tokens(matching: TokenFilter(search: "laptop"), order: TokenOrder(.name)).isEmpty)
+        #expect(try store.count(matching: TokenFilter()) == .exact(1))
+    }
+
+    @Test func aVersionOneDatabaseGetsItsSearchIndexOnOpening() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-v1-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("tokens.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")
+        }
+        try Schema.migrator.migrate(old, upTo: "v1-organisation-tokens-audit")
+        try old.write { db in
+            try db.execute(sql: """
+                PRAGMA user_version = 1;
+                INSERT INTO team (id, name) VALUES (1, 'Web');
+                INSERT INTO account (id, login, name, role) VALUES (1, 'root', 'Root', 'admin');
+                INSERT INTO token (kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions,
+                  secretHash, hint, createdAt, updatedAt, revokedAt)
+                VALUES ('admin', 'Legacy exporter', 'legacy exporter', 1, 'root', 'Root', 1, 'Web', 1, zeroblob(32), 'atk_…abcd', 1, 1, NULL),
+                       ('admin', 'Legacy importer', 'legacy importer', 1, 'root', 'Root', 1, 'Web', 1, randomblob(32), 'atk_…efgh', 1, 1, 5);
+                """)
+        }
+        try old.close()
+        let store = try TokenStore(path: path)
+        #expect(try store.tokens(matching: TokenFilter(search: "legacy"), order: TokenOrder(.name)).map(\.name) == ["Legacy exporter"])
+        #expect(try store.count(matching: TokenFilter()) == .exact(1))
+    }
+}
