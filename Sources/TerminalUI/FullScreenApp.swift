@@ -15,14 +15,25 @@ public enum FullScreenApp {
         let clipboard = OSC52Clipboard { NCursesTerminal.writeRaw($0) }
         let (width, height) = terminal.size
         let model = AppModel(store: store, actor: actor, clipboard: clipboard, width: width, height: height)
+        var typedAhead: Key?
         while !model.state.quit {
-            terminal.paint(Screen.render(model.state))
-            guard let key = terminal.readKey(timeout: reloadInterval) else {
-                if terminal.isHungUp { return }
-                model.send(.reload)
-                continue
+            let key: Key
+            if let waiting = typedAhead {
+                key = waiting
+            } else {
+                terminal.paint(Screen.render(model.state))
+                guard let next = terminal.readKey(timeout: reloadInterval) else {
+                    if terminal.isHungUp { return }
+                    model.send(.reload)
+                    continue
+                }
+                key = next
             }
-            if let action = Keybindings.action(for: key, in: model.state) { model.send(action) }
+            // A key already waiting supersedes this one's search query and frame: only the last is worth showing.
+            typedAhead = terminal.readKey(timeout: 0)
+            if let action = Keybindings.action(for: key, in: model.state) {
+                model.send(action, moreKeysPending: typedAhead != nil)
+            }
         }
     }
 }

@@ -57,6 +57,8 @@ public final class AppModel {
     public private(set) var state: AppState
     let store: TokenStore
     let clipboard: any Clipboard
+    /// True while the search text has changed but its query has not run yet.
+    private var searchIsStale = false
 
     /// The order `s` cycles through: the table's sortable columns, left to right.
     public static let sortCycle: [TokenSort] = [.name, .kind, .owner, .team, .lastUsed, .created, .expires]
@@ -72,8 +74,15 @@ public final class AppModel {
     /// Rows of the table that fit under the title, tabs, headings, status line and footer.
     static func pageSize(height: Int) -> Int { max(1, height - 5) }
 
-    /// Applies one action to the state.
-    public func send(_ action: Action) {
+    /// Applies one action to the state. When `moreKeysPending`, the person has typed ahead: a search edit then
+    /// changes only the text, and the query runs once, for the last key, or before any other action.
+    public func send(_ action: Action, moreKeysPending: Bool = false) {
+        if case .searchEdit(let edit) = action, state.modal == nil, !state.helpVisible, moreKeysPending {
+            state.table.search.apply(edit)
+            searchIsStale = true
+            return
+        }
+        if searchIsStale { reloadTable(anchor: nil) }
         switch action {
         case .reload, .resize: break
         default: state.message = nil  // a note lasts until the person's next key
@@ -260,6 +269,7 @@ public final class AppModel {
 
     /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there.
     func reloadTable(anchor: Token?) {
+        searchIsStale = false
         state.now = store.now
         // A fresh start (new sort, search or tab) begins at the top; a reload in place keeps the selection.
         let selectedID = anchor == nil ? nil : state.table.selected?.id

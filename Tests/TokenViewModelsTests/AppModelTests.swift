@@ -30,7 +30,7 @@ struct ModelFixture {
 
     var state: AppState { model.state }
 
-    func send(_ actions: Action...) { actions.forEach(model.send) }
+    func send(_ actions: Action...) { actions.forEach { model.send($0) } }
 
     func type(_ text: String, into field: (TextField.Edit) -> Action) {
         text.forEach { model.send(field(.insert($0))) }
@@ -85,6 +85,21 @@ struct AppModelTests {
         #expect(!fixture.state.table.isSearching && fixture.state.table.search.text == "DEPLOY")
         fixture.send(.escape)
         #expect(fixture.state.table.search.text.isEmpty && fixture.state.table.total == .exact(60))
+    }
+
+    @Test func typingAheadRunsOneQueryForTheLastKey() throws {
+        let fixture = try ModelFixture()
+        let unfiltered = fixture.state.table.rows.map(\.id)
+        fixture.send(.openSearch)
+        for character in "nightl" { fixture.model.send(.searchEdit(.insert(character)), moreKeysPending: true) }
+        #expect(fixture.state.table.search.text == "nightl")
+        #expect(fixture.state.table.rows.map(\.id) == unfiltered, "no query ran for the keys typed ahead")
+        fixture.model.send(.searchEdit(.insert("y")))
+        #expect(!fixture.state.table.rows.isEmpty && fixture.state.table.rows.allSatisfy { $0.name.lowercased().contains("nightly") })
+
+        fixture.model.send(.searchEdit(.clear), moreKeysPending: true)
+        fixture.send(.keepSearch)
+        #expect(fixture.state.table.rows.map(\.id) == unfiltered, "any other key runs the superseded query first")
     }
 
     @Test func sortByExpiresPutsExpiredFirstAndSecondClickReverses() throws {
