@@ -31,6 +31,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The performance report: `swift build -c release && .build/release/apitokens-bench`. Not part of `swift test`.
+        .executableTarget(
+            name: "apitokens-bench",
+            dependencies: [
+                "TokenDomain", "TokenStore", "TokenViewModels", "TerminalUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain"]),

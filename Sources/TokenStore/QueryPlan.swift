@@ -48,7 +48,7 @@ struct QueryPlan {
         }
         var searchIsDense = false
         if let search {
-            let named = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)",
+            let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)"),
                                          arguments: search.nameCandidates.arguments + [limit + 1]) ?? 0
             let created = try Self.liveCount(db, owners: search.creatorIDs, personalOnly: filter.personalOwnerID != nil)
             searchIsDense = named > limit || created > limit
@@ -80,7 +80,7 @@ struct QueryPlan {
         }
         if personalOnly { clauses.append("kind = 'personal'") }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        return try Int.fetchOne(db, sql: "SELECT ifnull(sum(live), 0) FROM token_tally \(whereClause)") ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT ifnull(sum(live), 0) FROM token_tally \(whereClause)")) ?? 0
     }
 }
 
@@ -95,7 +95,7 @@ struct TokenSearch {
     init(_ db: Database, needle: String) throws {
         self.needle = needle
         let short = needle.unicodeScalars.count < 3
-        creatorIDs = try Row.fetchAll(db, sql: "SELECT id, login, name FROM account").compactMap { row in
+        creatorIDs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, login, name FROM account")).compactMap { row in
             let texts = [Naming.uniquenessKey(row["login"]), Naming.uniquenessKey(row["name"])]
             let matches = texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) }
             return matches ? row["id"] : nil

@@ -96,9 +96,10 @@ extension TokenStore {
             let rows = "SELECT 1 FROM \(plan.source.sql) WHERE \(plan.condition.sql)"
             let arguments = plan.source.arguments + plan.condition.arguments
             if plan.usesCandidates {
-                return .exact(try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(rows))", arguments: arguments) ?? 0)
+                return .exact(try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows))"), arguments: arguments) ?? 0)
             }
-            let capped = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(rows) LIMIT ?)", arguments: arguments + [limit + 1]) ?? 0
+            let capped = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows) LIMIT ?)"),
+                                          arguments: arguments + [limit + 1]) ?? 0
             return capped > limit ? .moreThan(limit) : .exact(capped)
         }
     }
@@ -124,7 +125,7 @@ extension TokenStore {
                 ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
                 """
             arguments += [limit ?? -1]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Token.init(row:))
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:))
         }
     }
 }

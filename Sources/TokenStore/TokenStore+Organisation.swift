@@ -38,7 +38,7 @@ extension TokenStore {
     }
 
     static func account(_ db: Database, login: String) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE login = ? AND removedAt IS NULL", arguments: [login])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM account WHERE login = ? AND removedAt IS NULL"), arguments: [login])
             .map { try account(db, row: $0) }
     }
 
@@ -49,10 +49,10 @@ extension TokenStore {
 
     private static func account(_ db: Database, row: Row) throws -> Account {
         let id: Int64 = row["id"]
-        let teams = try String.fetchAll(db, sql: """
+        let teams = try String.fetchAll(db.cachedStatement(sql: """
             SELECT team.name FROM membership JOIN team ON team.id = membership.teamId
             WHERE membership.accountId = ? ORDER BY team.name COLLATE NOCASE
-            """, arguments: [id])
+            """), arguments: [id])
         return Account(id: id, login: row["login"], name: row["name"],
                        role: Role(rawValue: row["role"]) ?? .viewer, teams: teams)
     }

@@ -55,7 +55,8 @@ extension TokenStore {
 
     private static func judge(_ db: Database, secret: TokenSecret, request: VerificationRequest,
                               now: Date) throws -> Verification {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM token WHERE secretHash = ?", arguments: [secret.hash]) else {
+        let lookup = try db.cachedStatement(sql: "SELECT * FROM token WHERE secretHash = ?")
+        guard let row = try Row.fetchOne(lookup, arguments: [secret.hash]) else {
             return .inactive(reason: "unknown token")
         }
         let token = Token(row: row)

@@ -102,9 +102,12 @@ public final class TokenStore: Sendable {
     }
 
     /// Runs `body` as a read, translating database errors at the boundary.
+    /// No transaction wraps it: each statement reads its own snapshot. Reads are a lookup, or a page and the counts
+    /// that plan it, where a write landing in between changes nothing that matters; and GRDB's wrapping savepoint
+    /// would prepare two more statements per read, a third of what a verify costs.
     func read<T>(_ body: (Database) throws -> T) throws(TokenStoreError) -> T {
         do {
-            return try writer.read(body)
+            return try writer.inDatabase(body)
         } catch {
             throw Self.translate(error)
         }
@@ -173,5 +176,21 @@ public struct AuditEvent: Hashable, Sendable {
         tokenID = row["tokenId"]
         tokenName = row["tokenName"]
         details = row["details"]
+    }
+}
+
+extension TokenStore {
+    /// Reports every statement this store runs from now on, arguments written in, or stops when `observer` is nil.
+    /// For benchmarks, which replay them through the bare SQLite API; the text can hold secret hashes, never log it.
+    public func traceStatements(_ observer: (@Sendable (String) -> Void)?) {
+        try? writer.inDatabase { db in
+            guard let observer else { return db.trace(options: .statement, nil) }
+            db.trace(options: .statement) { event in
+                guard case .statement(let statement) = event else { return }
+                let sql = statement.expandedSQL
+                // Trigger bodies are reported as comments; their statement already counts them.
+                if !sql.hasPrefix("--") { observer(sql) }
+            }
+        }
     }
 }

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import TokenDomain
+import TokenStore
+
+/// `apitokens-bench`: seeds databases of each size and measures the interface, the command line and verify on them.
+@main
+struct Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apitokens-bench",
+        abstract: "Measure apitokens on seeded databases against the bare SQLite floor.",
+        discussion: "Run from a release build: swift build -c release && .build/release/apitokens-bench",
+        subcommands: [Run.self, FloorQuery.self],
+        defaultSubcommand: Run.self)
+}
+
+extension Benchmark {
+    /// The whole benchmark: every figure of the report, for every size.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Seed each size and print the report (the default).")
+
+        @Option(help: "Token counts to seed and measure, comma-separated.") var sizes = "1000,1000000"
+        @Option(help: "How many times each scenario is repeated.") var rounds = 5
+        @Option(help: "The apitokens executable (default: the one beside this benchmark).") var binary: String?
+        @Flag(help: "Keep the seeded databases and print where they are.") var keep = false
+
+        func run() throws {
+            #if DEBUG
+            print("warning: this is a debug build; figures mean little. Use: swift build -c release")
+            #endif
+            let counts = try sizes.split(separator: ",").map { text in
+                guard let count = Int(text.trimmingCharacters(in: .whitespaces)), count > 0 else {
+                    throw ArgumentParser.ValidationError("--sizes takes positive token counts, such as 1000,1000000")
+                }
+                return count
+            }
+            let here = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let apitokens = binary ?? here.deletingLastPathComponent().appendingPathComponent("apitokens").path
+            guard FileManager.default.isExecutableFile(atPath: apitokens) else {
+                throw ArgumentParser.ValidationError("no apitokens executable at \(apitokens); run swift build -c release first")
+            }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-bench-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { if !keep { try? FileManager.default.removeItem(at: directory) } }
+
+            print(Report.machine())
+            var results: [SizeResult] = []
+            for count in counts {
+                let path = directory.appendingPathComponent("tokens-\(count).sqlite").path
+                let result = try SizeRun(tokens: count, path: path, apitokens: apitokens, bench: here.path, rounds: rounds).measure()
+                print(Report.detail(result))
+                results.append(result)
+            }
+            if let small = results.first, let large = results.last, results.count > 1 {
+                print(Report.summary(small: small, large: large))
+            }
+            if keep { print("Databases kept in \(directory.path)") }
+        }
+    }
+
+    /// Runs statements through the bare C API in a process of its own: the floor of a one-shot command.
+    struct FloorQuery: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "floor-query", abstract: "Run SQL through the bare C API and exit.",
+                                                        shouldDisplay: false)
+        @Option var db: String
+        @Option(name: .customLong("sql")) var statements: [String] = []
+
+        func run() throws {
+            try FloorDatabase(path: db).run(statements)
+        }
+    }
+}
+
+/// Seeds one size and takes every measurement on it.
+struct SizeRun {
+    let tokens: Int
+    let path: String
+    let apitokens: String
+    let bench: String
+    let rounds: Int
+
+    func measure() throws -> SizeResult {
+        FileHandle.standardError.write(Data("Seeding \(tokens) tokens…\n".utf8))
+        let seed = try ProcessBench.time(apitokens, ["demo", "--db", path, "--seed-only", "--tokens", String(tokens)]) / 1000
+        let store = try TokenStore(path: path)
+        guard let actor = try store.accounts().filter(\.isAdmin).min(by: { $0.id < $1.id }) else {
+            throw BenchmarkError("the seeded database has no admin")
+        }
+        let floor = try FloorDatabase(path: path)
+        let interface = InterfaceBench(path: path, store: store, actor: actor, floor: floor)
+
+        FileHandle.standardError.write(Data("Measuring the interface…\n".utf8))
+        var interactive = [try interface.firstFrame(rounds: rounds * 2)]
+        let model = interface.newModel()
+        interactive.append(try interface.scenario("Sort change", model: model, steps: InterfaceBench.sortSteps, rounds: rounds))
+        interactive.append(try interface.scenario("Page down", model: model, steps: InterfaceBench.pageDownSteps, rounds: rounds))
+        interactive.append(try interface.scenario("End (last row)", model: model, steps: InterfaceBench.endSteps, rounds: rounds * 4))
+        interactive.append(try interface.scenario("Search keystroke", model: model, steps: InterfaceBench.searchSteps, rounds: rounds))
+        let (list, listStatements) = try interface.tokenList(rounds: rounds)
+
+        FileHandle.standardError.write(Data("Measuring commands and verify…\n".utf8))
+        let environment = ["APITOKENS_DB": path]
+        let listArguments = ["token", "list", "--all", "--limit", "50", "--json"]
+        let listProcess = Measurement(
+            name: "token list --limit 50, per process",
+            ours: try ProcessBench.times(rounds * 3, apitokens, listArguments, environment: environment),
+            floor: try ProcessBench.times(rounds * 3, bench, floorArguments(listStatements)))
+
+        let secrets = try VerifyBench.makeSecrets(store: store, actor: actor, count: 100)
+        let verify = try VerifyBench(store: store, floor: floor, secrets: secrets).perSecond(seconds: 1.5)
+        let verifyArguments = ["verify", "--ip", "203.0.113.9", "--permission", "read_site"]
+        let verifyProcess = Measurement(
+            name: "verify, per process",
+            ours: try (0..<rounds * 3).map { index in
+                try ProcessBench.time(apitokens, verifyArguments,
+                                      environment: environment.merging(["APITOKENS_TOKEN": secrets[index % secrets.count].text]) { $1 })
+            },
+            floor: try ProcessBench.times(rounds * 3, bench, floorArguments(verify.statements)))
+
+        FileHandle.standardError.write(Data("Measuring the interface's memory in tmux…\n".utf8))
+        let peak = try InterfaceMemory.peakKilobytes(binary: apitokens, database: path)
+        return SizeResult(tokens: tokens, seedSeconds: seed, interactive: interactive, list: list, listProcess: listProcess,
+                          verifyPerSecond: (verify.ours, verify.floor), verifyProcess: verifyProcess, peakKilobytes: peak)
+    }
+
+    private func floorArguments(_ statements: [String]) -> [String] {
+        ["floor-query", "--db", path] + statements.flatMap { ["--sql", $0] }
+    }
+}
+
+/// Every figure measured on one size.
+struct SizeResult {
+    let tokens: Int
+    let seedSeconds: Double
+    /// First frame, sort change, page down, End and a search keystroke: what a person waits for.
+    let interactive: [Measurement]
+    let list: Measurement
+    let listProcess: Measurement
+    let verifyPerSecond: (ours: Double, floor: Double)
+    let verifyProcess: Measurement
+    let peakKilobytes: Int
+}

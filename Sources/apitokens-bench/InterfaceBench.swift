@@ -1,0 +1,153 @@
+import Foundation
+import TerminalUI
+import TokenDomain
+import TokenStore
+import TokenViewModels
+
+/// Collects the statements a store runs, so the floor can replay exactly them.
+final class StatementLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statements: [String] = []
+
+    func append(_ sql: String) { lock.withLock { statements.append(sql) } }
+
+    /// The statements since the last call.
+    func take() -> [String] {
+        lock.withLock {
+            defer { statements = [] }
+            return statements
+        }
+    }
+}
+
+/// A clipboard for a benchmark, which never copies.
+struct NoClipboard: Clipboard {
+    func copy(_ text: String) -> String { "not copied" }
+}
+
+/// One step of a scenario: an action, and whether its time is reported (others set the table back).
+struct Step {
+    let action: Action
+    let measured: Bool
+}
+
+/// Drives the real view-model and renderer as the full-screen UI does, into the cell grid instead of a terminal.
+struct InterfaceBench {
+    static let width = 100
+    static let height = 30
+
+    let path: String
+    let store: TokenStore
+    let actor: Account
+    let floor: FloorDatabase
+    let log = StatementLog()
+
+    /// A fresh model on the bench's store, its first frame drawn.
+    func newModel() -> AppModel {
+        let model = AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: Self.width, height: Self.height)
+        _ = Screen.render(model.state)
+        return model
+    }
+
+    /// Opening the interface: a new store on the file, the model's first query, and the first frame.
+    func firstFrame(rounds: Int) throws -> Measurement {
+        var ours: [Double] = []
+        var frames: [Double] = []
+        for _ in 0..<rounds {
+            var model: AppModel?
+            let opened = try Stopwatch.milliseconds {
+                let store = try TokenStore(path: path)
+                model = AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: Self.width, height: Self.height)
+            }
+            let drawn = Stopwatch.milliseconds { _ = model.map { Screen.render($0.state) } }
+            ours.append(opened)
+            frames.append(opened + drawn)
+        }
+        store.traceStatements { [log] in log.append($0) }
+        _ = newModel()
+        store.traceStatements(nil)
+        let statements = log.take()
+        var floorTimes: [Double] = []
+        for _ in 0..<rounds {
+            floorTimes.append(try Stopwatch.milliseconds {
+                let fresh = try FloorDatabase(path: path)
+                try fresh.run(statements)
+            })
+        }
+        return Measurement(name: "UI first frame", ours: ours, frames: frames, floor: floorTimes)
+    }
+
+    /// Runs `steps` once traced, to learn each step's statements, then `rounds` times timed, then the floor.
+    /// Every step is an action plus a render of the whole screen, as one keystroke costs in the real loop.
+    func scenario(_ name: String, model: AppModel, steps: [Step], rounds: Int) throws -> Measurement {
+        store.traceStatements { [log] in log.append($0) }
+        var statements: [[String]] = []
+        for step in steps {
+            model.send(step.action)
+            _ = Screen.render(model.state)
+            statements.append(log.take())
+        }
+        store.traceStatements(nil)
+        var ours: [Double] = []
+        var frames: [Double] = []
+        var floorTimes: [Double] = []
+        for _ in 0..<rounds {
+            for step in steps {
+                let sent = Stopwatch.milliseconds { model.send(step.action) }
+                let drawn = Stopwatch.milliseconds { _ = Screen.render(model.state) }
+                if step.measured {
+                    ours.append(sent)
+                    frames.append(sent + drawn)
+                }
+            }
+        }
+        for _ in 0..<rounds {
+            for (index, step) in steps.enumerated() where step.measured {
+                floorTimes.append(try Stopwatch.milliseconds { try floor.run(statements[index]) })
+            }
+        }
+        return Measurement(name: name, ours: ours, frames: frames, floor: floorTimes)
+    }
+
+    /// Every column in turn, ascending then reversed.
+    static var sortSteps: [Step] {
+        AppModel.sortCycle.flatMap { _ in [Step(action: .sortNext, measured: true), Step(action: .sortReverse, measured: true)] }
+    }
+
+    /// Page after page down from the top, then back home.
+    static var pageDownSteps: [Step] {
+        Array(repeating: Step(action: .move(.pageDown), measured: true), count: 30) + [Step(action: .move(.home), measured: false)]
+    }
+
+    /// The last row and back to the first.
+    static var endSteps: [Step] {
+        [Step(action: .move(.end), measured: true), Step(action: .move(.home), measured: false)]
+    }
+
+    /// Searches typed one key at a time, each key a query and a frame: frequent and rare words, a creator,
+    /// one- and two-letter starts, a miss, and the same on the personal tab.
+    static var searchSteps: [Step] {
+        func typing(_ text: String) -> [Step] {
+            [Step(action: .openSearch, measured: false)]
+                + text.map { Step(action: .searchEdit(.insert($0)), measured: true) }
+                + [Step(action: .escape, measured: false)]
+        }
+        let queries = ["deploy", "snapshot export 42", "bruno", "gr", "pipeline 7001", "zq"]
+        return queries.flatMap(typing)
+            + [Step(action: .selectTab(2), measured: false)] + typing("deploy") + [Step(action: .selectTab(1), measured: false)]
+    }
+
+    /// `token list --all --limit 50`, in-process: the store call the command makes.
+    func tokenList(rounds: Int) throws -> (Measurement, [String]) {
+        let list = { () throws -> Void in
+            _ = try store.tokens(matching: TokenFilter(), order: TokenOrder(.created, descending: true), limit: 50)
+        }
+        store.traceStatements { [log] in log.append($0) }
+        try list()
+        store.traceStatements(nil)
+        let statements = log.take()
+        let ours = try (0..<rounds * 4).map { _ in try Stopwatch.milliseconds(list) }
+        let floorTimes = try (0..<rounds * 4).map { _ in try Stopwatch.milliseconds { try floor.run(statements) } }
+        return (Measurement(name: "token list --limit 50", ours: ours, floor: floorTimes), statements)
+    }
+}
