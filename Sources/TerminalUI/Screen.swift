@@ -49,11 +49,19 @@ public enum Screen {
         canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
         let noun = state.table.tab == .audit ? "events" : "tokens"
         let count = switch state.table.total {
-        case .exact(let number): "\(number) \(noun)"
-        case .moreThan(let number): "over \(number) \(noun)"
+        case .exact(let number): "\(grouped(number)) \(noun)"
+        case .atLeast(let number): "\(grouped(number))+ \(noun)"
         }
         let width = DisplayWidth.of(count) + 1
         if DisplayWidth.of(left) + width + 2 < state.width { canvas.put(count, x: state.width - width, y: titleRow, style: bar) }
+    }
+
+    /// 1234567 as 1,234,567: a million rows stay readable.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number)
+        return digits.enumerated().map { index, digit in
+            index > 0 && (digits.count - index) % 3 == 0 ? ",\(digit)" : "\(digit)"
+        }.joined()
     }
 
     /// The x ranges of the tab titles, for drawing and for clicks.

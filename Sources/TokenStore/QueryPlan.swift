@@ -18,14 +18,14 @@ struct QueryPlan {
     /// The count, when it is known without reading token rows.
     let knownCount: TokenCount?
 
-    init(_ db: Database, filter: TokenFilter, now: Int64, candidateLimit limit: Int) throws {
+    /// Plans `filter`; `order` names the sort a page walks (nil when only counting).
+    init(_ db: Database, filter: TokenFilter, now: Int64, candidateLimit limit: Int, order: TokenOrder?) throws {
         let needle = filter.needle
         let search = needle.isEmpty ? nil : try TokenSearch(db, needle: needle)
         var clauses = ["token.revokedAt IS NULL"]
         var arguments = StatementArguments()
         if let owner = filter.personalOwnerID {
-            // Unary plus keeps the planner off the owner index: whether to use it is decided below, by size.
-            clauses.append("+token.ownerId = ? AND +token.kind = 'personal'")
+            clauses.append("token.ownerId = ? AND token.kind = 'personal'")
             arguments += [owner]
         }
         if let search {
@@ -58,6 +58,8 @@ struct QueryPlan {
         }
         if let candidates {
             source = ("(\(candidates.sql)) AS candidate CROSS JOIN token ON token.id = candidate.id", candidates.arguments)
+        } else if filter.personalOwnerID != nil, let order {
+            source = ("token INDEXED BY \(order.sort.personalIndex)", [])
         } else {
             source = ("token", [])
         }
@@ -66,7 +68,7 @@ struct QueryPlan {
         switch (search, filter.status) {
         case (nil, nil): knownCount = .exact(try owned ?? Self.liveCount(db, owners: nil, personalOnly: false))
         // More than the limit match the name or creator alone, and nothing else narrows them.
-        case (.some, nil) where searchIsDense && filter.personalOwnerID == nil: knownCount = .moreThan(limit)
+        case (.some, nil) where searchIsDense && filter.personalOwnerID == nil: knownCount = .atLeast(limit + 1)
         default: knownCount = nil
         }
     }

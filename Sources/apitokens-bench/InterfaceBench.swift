@@ -35,6 +35,8 @@ struct Step {
 struct InterfaceBench {
     static let width = 100
     static let height = 30
+    /// The keystroke-to-frame target in milliseconds; slower steps are listed in the report.
+    static let keystrokeBudget = 30.0
 
     let path: String
     let store: TokenStore
@@ -91,13 +93,18 @@ struct InterfaceBench {
         var ours: [Double] = []
         var frames: [Double] = []
         var floorTimes: [Double] = []
+        var slow: Set<String> = []
         for _ in 0..<rounds {
-            for step in steps {
+            for (index, step) in steps.enumerated() {
                 let sent = Stopwatch.milliseconds { model.send(step.action) }
                 let drawn = Stopwatch.milliseconds { _ = Screen.render(model.state) }
                 if step.measured {
                     ours.append(sent)
                     frames.append(sent + drawn)
+                }
+                if step.measured && sent + drawn > Self.keystrokeBudget {
+                    slow.insert("\(step.action) took \(Report.ms(sent + drawn)) ms; its SQL: "
+                        + statements[index].filter { !$0.hasPrefix("PRAGMA") }.joined(separator: " ;; "))
                 }
             }
         }
@@ -106,7 +113,9 @@ struct InterfaceBench {
                 floorTimes.append(try Stopwatch.milliseconds { try floor.run(statements[index]) })
             }
         }
-        return Measurement(name: name, ours: ours, frames: frames, floor: floorTimes)
+        var measurement = Measurement(name: name, ours: ours, frames: frames, floor: floorTimes)
+        measurement.slowSteps = slow.sorted()
+        return measurement
     }
 
     /// Every column in turn, ascending then reversed.

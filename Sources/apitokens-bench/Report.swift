@@ -1,5 +1,6 @@
 import Foundation
 import GRDBSQLite
+import TerminalUI
 
 /// The benchmark's printed report: Markdown tables, ready for the README.
 enum Report {
@@ -39,6 +40,8 @@ enum Report {
         lines.append("| verify, in-process (per second) | \(count(Int(verify.ours))) | | | | \(count(Int(verify.floor))) | | "
             + "\(times(verify.floor / verify.ours)) |")
         lines.append("| UI peak RSS (real process in tmux) | \(String(format: "%.1f", Double(result.peakKilobytes) / 1024)) MB | | | | | | |")
+        let slow = result.interactive.flatMap { measurement in measurement.slowSteps.map { "- \(measurement.name): \($0)" } }
+        if !slow.isEmpty { lines += ["", "Steps slower than \(Int(InterfaceBench.keystrokeBudget)) ms:"] + slow }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -88,16 +91,7 @@ enum Report {
 
     static func times(_ value: Double) -> String { String(format: "%.2f×", value) }
 
-    /// 1234567 as 1,234,567.
-    static func count(_ value: Int) -> String {
-        let digits = String(value)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
-        return grouped
-    }
+    static func count(_ value: Int) -> String { Screen.grouped(value) }
 
     /// 1000 as 1K, 1000000 as 1M.
     static func short(_ value: Int) -> String {

@@ -27,6 +27,8 @@ struct Measurement {
     var frames: [Double]?
     /// The statements the action ran, replayed through the bare C API.
     let floor: [Double]
+    /// Steps whose frame took longer than a keystroke may, with the SQL they ran: the report explains them.
+    var slowSteps: [String] = []
 
     init(name: String, ours: [Double], frames: [Double]? = nil, floor: [Double]) {
         self.name = name
