@@ -102,8 +102,8 @@ extension TokenStore {
                 return .exact(try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows))"), arguments: arguments) ?? 0)
             }
             if let owner = filter.personalOwnerID {
-                // Looks at no more than a few thousand of the owner's tokens, through the owner index.
-                let examine = limit * 4
+                // Looks at no more of the owner's tokens than a candidate set may hold: exact up to there, "N+" beyond.
+                let examine = limit
                 let sample = "SELECT (\(plan.condition.sql)) AS hit FROM token WHERE ownerId = ? AND kind = 'personal' AND revokedAt IS NULL LIMIT ?"
                 let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT count(*), ifnull(sum(hit), 0) FROM (\(sample))"),
                                            arguments: plan.condition.arguments + [owner, examine])
@@ -137,7 +137,8 @@ extension TokenStore {
                 ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
                 """
             arguments += [limit ?? -1]
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:))
+            // A cursor's rows are read in place; fetchAll would copy every row before decoding it.
+            return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:)))
         }
     }
 }

@@ -186,16 +186,28 @@ extension TokenStore {
 }
 
 extension Token {
-    /// Decodes a token row; the secret hash is never read.
+    /// The token table's columns in the order `SELECT *` returns them. Migrations only ever append columns,
+    /// so positions stay put; reading by position spares a name search per column per row.
+    enum Column: Int, CaseIterable {
+        case id, kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions, expiresInDays,
+             expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt, lastUsedAt, lastUsedIP, revokedAt, version
+    }
+
+    /// Decodes a row of `SELECT *` from the token table; the secret hash is never read.
     init(row: Row) {
-        func date(_ column: String) -> Date? { (row[column] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+        func value<T: DatabaseValueConvertible>(_ column: Column) -> T { row[column.rawValue] }
+        func date(_ column: Column) -> Date? {
+            (row[column.rawValue] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        }
+        let allowed: String = value(.allowedIPs)
         self.init(
-            id: row["id"], kind: TokenKind(rawValue: row["kind"]) ?? .personal, name: row["name"],
-            owner: row["ownerLogin"], ownerName: row["ownerName"], team: row["teamName"],
-            teamID: row["teamId"] ?? 0, permissions: PermissionSet(mask: row["permissions"]),
-            expiresIn: ExpiresIn(days: row["expiresInDays"]), expiresAt: date("expiresAt"),
-            allowedIPs: (try? IPAllowList(parsing: row["allowedIPs"])) ?? .any,
-            createdAt: date("createdAt") ?? .distantPast, updatedAt: date("updatedAt") ?? .distantPast,
-            lastUsedAt: date("lastUsedAt"), lastUsedIP: row["lastUsedIP"], hint: row["hint"], version: row["version"])
+            id: value(.id), kind: TokenKind(rawValue: value(.kind)) ?? .personal, name: value(.name),
+            owner: value(.ownerLogin), ownerName: value(.ownerName), team: value(.teamName),
+            teamID: (row[Column.teamId.rawValue] as Int64?) ?? 0, permissions: PermissionSet(mask: value(.permissions)),
+            expiresIn: ExpiresIn(days: row[Column.expiresInDays.rawValue]), expiresAt: date(.expiresAt),
+            allowedIPs: allowed.isEmpty ? .any : (try? IPAllowList(parsing: allowed)) ?? .any,
+            createdAt: date(.createdAt) ?? .distantPast, updatedAt: date(.updatedAt) ?? .distantPast,
+            lastUsedAt: date(.lastUsedAt), lastUsedIP: row[Column.lastUsedIP.rawValue], hint: value(.hint),
+            version: value(.version))
     }
 }

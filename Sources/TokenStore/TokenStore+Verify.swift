@@ -60,9 +60,9 @@ extension TokenStore {
             return .inactive(reason: "unknown token")
         }
         let token = Token(row: row)
-        if (row["revokedAt"] as Int64?) != nil { return .inactive(reason: "token was revoked") }
+        if (row[Token.Column.revokedAt.rawValue] as Int64?) != nil { return .inactive(reason: "token was revoked") }
         if token.status(at: now) == .expired { return .inactive(reason: "token expired at \(RFC3339.string(token.expiresAt ?? now))") }
-        guard let allowed = try? IPAllowList(parsing: row["allowedIPs"] as String) else {
+        guard let allowed = try? IPAllowList(parsing: row[Token.Column.allowedIPs.rawValue] as String) else {
             return .inactive(reason: "stored IP allow-list is unreadable")
         }
         if !allowed.allowsAny {

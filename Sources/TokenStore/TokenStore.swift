@@ -66,6 +66,12 @@ public final class TokenStore: Sendable {
 
     private static func migrate(_ writer: DatabaseQueue) throws {
         try Schema.migrator.migrate(writer)
+        // Stamp only when needed: a write on every open would cost a commit and a checkpoint per command.
+        let stamped = try writer.inDatabase { db in
+            try Int64.fetchOne(db, sql: "PRAGMA application_id") == Int64(DatabaseFile.applicationID)
+                && Int32.fetchOne(db, sql: "PRAGMA user_version") == Schema.version
+        }
+        if stamped { return }
         try writer.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")

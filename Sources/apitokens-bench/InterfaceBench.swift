@@ -104,7 +104,7 @@ struct InterfaceBench {
                 }
                 if step.measured && sent + drawn > Self.keystrokeBudget {
                     slow.insert("\(step.action) took \(Report.ms(sent + drawn)) ms; its SQL: "
-                        + statements[index].filter { !$0.hasPrefix("PRAGMA") }.joined(separator: " ;; "))
+                        + statements[index].map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }.joined(separator: " ;; "))
                 }
             }
         }

@@ -111,6 +111,12 @@ struct SearchIndexTests {
         #expect(try store.count(matching: TokenFilter()) == .exact(1))
     }
 
+    @Test func tokensAreDecodedByTheColumnPositionsTheTableHas() throws {
+        let store = try TokenStore(inMemoryWith: FixedClock(StoreFixture.start))
+        let columns = try store.read { db in try db.columns(in: "token").map(\.name) }
+        #expect(columns == Token.Column.allCases.map { "\($0)" })
+    }
+
     @Test func aVersionOneDatabaseGetsItsSearchIndexOnOpening() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-v1-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
