@@ -15,8 +15,12 @@ struct QueryPlan {
     let condition: (sql: String, arguments: StatementArguments)
     /// True when a small candidate set drives the query rather than a sort index.
     let usesCandidates: Bool
-    /// The count, when it is known without reading token rows.
-    let knownCount: TokenCount?
+    /// The owner's live personal tokens, for a personal filter.
+    private let owned: Int?
+    /// True when more than the candidate limit match the search's name or creator alone.
+    private let searchIsDense: Bool
+    private let filter: TokenFilter
+    private let limit: Int
 
     /// Plans `filter`; `order` names the sort a page walks (nil when only counting).
     init(_ db: Database, filter: TokenFilter, now: Int64, candidateLimit limit: Int, order: TokenOrder?) throws {
@@ -64,12 +68,19 @@ struct QueryPlan {
             source = ("token", [])
         }
         usesCandidates = candidates != nil
+        self.owned = owned
+        self.searchIsDense = searchIsDense
+        self.filter = filter
+        self.limit = limit
+    }
 
-        switch (search, filter.status) {
-        case (nil, nil): knownCount = .exact(try owned ?? Self.liveCount(db, owners: nil, personalOnly: false))
+    /// The count, when it is known without reading token rows: from the tally, or proven over the limit.
+    func knownCount(_ db: Database) throws -> TokenCount? {
+        switch (filter.needle.isEmpty, filter.status) {
+        case (true, nil): return .exact(try owned ?? Self.liveCount(db, owners: nil, personalOnly: false))
         // More than the limit match the name or creator alone, and nothing else narrows them.
-        case (.some, nil) where searchIsDense && filter.personalOwnerID == nil: knownCount = .atLeast(limit + 1)
-        default: knownCount = nil
+        case (false, nil) where searchIsDense && filter.personalOwnerID == nil: return .atLeast(limit + 1)
+        default: return nil
         }
     }
 

@@ -87,14 +87,19 @@ enum Schema {
                 -- Live token names, cut into trigrams, so a substring search reads an index instead of every row.
                 -- Contentless: the index answers which rowids match; the rows themselves stay in token.
                 -- The personal tab walks one owner's tokens in every sort order, as the API tab walks all of them.
+                -- nameKey rides along so that a search walk rejects non-matching rows without reading the table.
                 CREATE INDEX token_personal_by_name ON token(ownerId, nameKey, id) WHERE kind = 'personal' AND revokedAt IS NULL;
-                CREATE INDEX token_personal_by_kind ON token(ownerId, kind, id) WHERE kind = 'personal' AND revokedAt IS NULL;
-                CREATE INDEX token_personal_by_owner ON token(ownerId, ownerLogin, id) WHERE kind = 'personal' AND revokedAt IS NULL;
-                CREATE INDEX token_personal_by_team ON token(ownerId, teamName, id) WHERE kind = 'personal' AND revokedAt IS NULL;
-                CREATE INDEX token_personal_by_created ON token(ownerId, createdAt, id) WHERE kind = 'personal' AND revokedAt IS NULL;
-                CREATE INDEX token_personal_by_expires ON token(ownerId, ifnull(expiresAt, 9223372036854775807), id)
+                CREATE INDEX token_personal_by_kind ON token(ownerId, kind, id, nameKey)
                   WHERE kind = 'personal' AND revokedAt IS NULL;
-                CREATE INDEX token_personal_by_last_used ON token(ownerId, ifnull(lastUsedAt, 0), id)
+                CREATE INDEX token_personal_by_owner ON token(ownerId, ownerLogin, id, nameKey)
+                  WHERE kind = 'personal' AND revokedAt IS NULL;
+                CREATE INDEX token_personal_by_team ON token(ownerId, teamName, id, nameKey)
+                  WHERE kind = 'personal' AND revokedAt IS NULL;
+                CREATE INDEX token_personal_by_created ON token(ownerId, createdAt, id, nameKey)
+                  WHERE kind = 'personal' AND revokedAt IS NULL;
+                CREATE INDEX token_personal_by_expires ON token(ownerId, ifnull(expiresAt, 9223372036854775807), id, nameKey)
+                  WHERE kind = 'personal' AND revokedAt IS NULL;
+                CREATE INDEX token_personal_by_last_used ON token(ownerId, ifnull(lastUsedAt, 0), id, nameKey)
                   WHERE kind = 'personal' AND revokedAt IS NULL;
 
                 CREATE VIRTUAL TABLE token_search USING fts5(

@@ -95,7 +95,7 @@ extension TokenStore {
         let limit = candidateLimit
         return try read { db in
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: limit, order: nil)
-            if let known = plan.knownCount { return known }
+            if let known = try plan.knownCount(db) { return known }
             let rows = "SELECT 1 FROM \(plan.source.sql) WHERE \(plan.condition.sql)"
             let arguments = plan.source.arguments + plan.condition.arguments
             if plan.usesCandidates {

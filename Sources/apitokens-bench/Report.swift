@@ -26,7 +26,7 @@ enum Report {
     /// Every figure for one size.
     static func detail(_ result: SizeResult) -> String {
         var lines = [
-            "### \(count(result.tokens)) tokens (seeded in \(String(format: "%.1f", result.seedSeconds)) s)", "",
+            "### \(count(result.tokens)) tokens (seeded in \(String(format: "%.2f", result.seedSeconds)) s)", "",
             "| Measure | Ours p50 | Ours p95 | Frame p50 | Frame p95 | Floor p50 | Floor p95 | Ours ÷ floor |",
             "|---|--:|--:|--:|--:|--:|--:|--:|",
         ]
@@ -77,12 +77,12 @@ enum Report {
     private static func verdict(_ name: String, _ value: Double, atMost limit: Double, unit: String) -> String {
         let shown = String(format: "%.2f", value) + unit
         return value <= limit ? "met: \(name) \(shown) (≤ \(limit.formatted())\(unit))"
-            : "MISSED: \(name) \(shown), \(String(format: "%.0f", (value / limit - 1) * 100))% over \(limit.formatted())\(unit)"
+            : "MISSED: \(name) \(shown), \(String(format: "%.1f", (value / limit - 1) * 100))% over \(limit.formatted())\(unit)"
     }
 
     private static func verdict(_ name: String, _ value: Double, atLeast limit: Double) -> String {
         value >= limit ? "met: \(name) \(count(Int(value))) (≥ \(count(Int(limit))))"
-            : "MISSED: \(name) \(count(Int(value))), \(String(format: "%.0f", (1 - value / limit) * 100))% under \(count(Int(limit)))"
+            : "MISSED: \(name) \(count(Int(value))), \(String(format: "%.1f", (1 - value / limit) * 100))% under \(count(Int(limit)))"
     }
 
     static func ms(_ value: Double) -> String {
