@@ -15,6 +15,8 @@ struct QueryPlan {
     let condition: (sql: String, arguments: StatementArguments)
     /// True when a small candidate set drives the query rather than a sort index.
     let usesCandidates: Bool
+    /// The search's own test of a row, when there is a search.
+    let searchPredicate: (sql: String, arguments: StatementArguments)?
     /// The owner's live personal tokens, for a personal filter.
     private let owned: Int?
     /// True when more than the candidate limit match the search's name or creator alone.
@@ -44,6 +46,7 @@ struct QueryPlan {
         case .active: clauses.append("(token.expiresAt IS NULL OR token.expiresAt > ?)"); arguments += [soon]
         }
         condition = (clauses.joined(separator: " AND "), arguments)
+        searchPredicate = search?.predicate
 
         var candidates: (sql: String, arguments: StatementArguments, size: Int)?
         let owned = try filter.personalOwnerID.map { try Self.liveCount(db, owners: [$0], personalOnly: true) }
