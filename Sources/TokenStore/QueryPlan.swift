@@ -7,9 +7,10 @@ import TokenDomain
 /// A filter is answered one of two ways, chosen by how many rows could match it:
 /// - few candidates (a rare search, a short personal list): fetch them through their own index, then sort them;
 /// - many: walk the sort column's index in order, which reaches a page of matches soon because they are dense.
-/// With a candidate limit of L, either way reads about L rows at most, however large the table grows.
+/// With a candidate limit of L, a fetch reads at most L rows, and a walk about page × table / matches ≤ page × table / L,
+/// unless the matches all sort at the far end of the walk (see the README's Performance section).
 struct QueryPlan {
-    /// The FROM clause: `token`, or the candidate ids joined to `token`.
+    /// The FROM clause: `token` (on the owner's index for a personal walk), or the candidate ids joined to `token`.
     let source: (sql: String, arguments: StatementArguments)
     /// The WHERE clause every listed row satisfies, whichever rows drive the query.
     let condition: (sql: String, arguments: StatementArguments)

@@ -54,11 +54,14 @@ struct SearchIndexTests {
         for needle in ["", "deploy", "gi", "bruno"] {
             let filter = TokenFilter(personalOwnerID: bruno.id, search: needle)
             let expected = try Self.expected(candidates, needle, personalOwner: bruno.id)
-            let viaCandidates = try candidates.tokens(matching: filter, order: TokenOrder(.expires))
-            let viaWalk = try walk.tokens(matching: filter, order: TokenOrder(.expires))
-            #expect(!expected.isEmpty && Set(viaCandidates.map(\.id)) == expected, "\(needle)")
-            #expect(viaWalk.map(\.id) == viaCandidates.map(\.id), "\(needle)")
-            #expect(viaCandidates.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
+            for sort in TokenSort.allCases {
+                let order = TokenOrder(sort, descending: sort == .expires)
+                let viaCandidates = try candidates.tokens(matching: filter, order: order)
+                let viaWalk = try walk.tokens(matching: filter, order: order)
+                #expect(!expected.isEmpty && Set(viaCandidates.map(\.id)) == expected, "\(needle) \(sort)")
+                #expect(viaWalk.map(\.id) == viaCandidates.map(\.id), "\(needle) \(sort)")
+                #expect(viaCandidates.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
+            }
             #expect(try candidates.count(matching: filter) == .exact(expected.count))
             switch try walk.count(matching: filter) {
             case .exact(let counted): #expect(counted == expected.count, "\(needle)")
