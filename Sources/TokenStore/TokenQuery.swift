@@ -95,29 +95,45 @@ extension TokenStore {
         let limit = candidateLimit
         return try read { db in
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: limit, order: nil)
-            if let known = try plan.knownCount(db) { return known }
-            let rows = "SELECT 1 FROM \(plan.source.sql) WHERE \(plan.condition.sql)"
-            let arguments = plan.source.arguments + plan.condition.arguments
-            if plan.usesCandidates {
-                return .exact(try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows))"), arguments: arguments) ?? 0)
-            }
-            if let owner = filter.personalOwnerID, filter.status == nil, let search = plan.searchPredicate {
-                // The search reads only columns of the owner's personal index, so its entries are counted without
-                // the table: sixteen times the candidate limit still costs a few milliseconds. "N+" beyond that.
-                let examine = limit * 16
-                let sample = """
-                    SELECT \(search.sql) AS hit FROM token INDEXED BY \(TokenSort.created.personalIndex)
-                    WHERE token.ownerId = ? AND token.kind = 'personal' AND token.revokedAt IS NULL LIMIT ?
-                    """
-                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT count(*), ifnull(sum(hit), 0) FROM (\(sample))"),
-                                           arguments: search.arguments + [owner, examine])
-                let (examined, hits): (Int, Int) = (row?[0] ?? 0, row?[1] ?? 0)
-                return examined < examine ? .exact(hits) : .atLeast(hits)
-            }
-            let capped = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows) LIMIT ?)"),
-                                          arguments: arguments + [limit + 1]) ?? 0
-            return capped > limit ? .atLeast(limit + 1) : .exact(capped)
+            return try Self.count(db, plan, filter, candidateLimit: limit)
         }
+    }
+
+    /// The first `limit` live tokens in `order` and how many match in all, from one plan: a new search or sort.
+    public func firstPage(matching filter: TokenFilter, order: TokenOrder,
+                          limit: Int) throws(TokenStoreError) -> (tokens: [Token], count: TokenCount) {
+        let now = nowSeconds()
+        let candidateLimit = candidateLimit
+        return try read { db in
+            let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: candidateLimit, order: order)
+            return (try Self.page(db, plan, order, cursor: nil, forward: true, limit: limit),
+                    try Self.count(db, plan, filter, candidateLimit: candidateLimit))
+        }
+    }
+
+    private static func count(_ db: Database, _ plan: QueryPlan, _ filter: TokenFilter, candidateLimit limit: Int) throws -> TokenCount {
+        if let known = try plan.knownCount(db) { return known }
+        let rows = "SELECT 1 FROM \(plan.source.sql) WHERE \(plan.condition.sql)"
+        let arguments = plan.source.arguments + plan.condition.arguments
+        if plan.usesCandidates {
+            return .exact(try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows))"), arguments: arguments) ?? 0)
+        }
+        if let owner = filter.personalOwnerID, filter.status == nil, let search = plan.searchPredicate {
+            // The search reads only columns of the owner's personal index, so its entries are counted without
+            // the table: sixteen times the candidate limit still costs a few milliseconds. "N+" beyond that.
+            let examine = limit * 16
+            let sample = """
+                SELECT \(search.sql) AS hit FROM token INDEXED BY \(TokenSort.created.personalIndex)
+                WHERE token.ownerId = ? AND token.kind = 'personal' AND token.revokedAt IS NULL LIMIT ?
+                """
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT count(*), ifnull(sum(hit), 0) FROM (\(sample))"),
+                                       arguments: search.arguments + [owner, examine])
+            let (examined, hits): (Int, Int) = (row?[0] ?? 0, row?[1] ?? 0)
+            return examined < examine ? .exact(hits) : .atLeast(hits)
+        }
+        let capped = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(rows) LIMIT ?)"),
+                                      arguments: arguments + [limit + 1]) ?? 0
+        return capped > limit ? .atLeast(limit + 1) : .exact(capped)
     }
 
     private func page(_ filter: TokenFilter, _ order: TokenOrder, cursor: Token?, forward: Bool,
@@ -126,23 +142,28 @@ extension TokenStore {
         let candidateLimit = candidateLimit
         return try read { db in
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: candidateLimit, order: order)
-            var whereClause = plan.condition.sql
-            var arguments = plan.source.arguments + plan.condition.arguments
-            let expression = order.sort.expression
-            // Walking backwards is walking forwards in the opposite direction, then reversing.
-            let descending = order.descending != !forward
-            if let cursor {
-                whereClause += " AND (\(expression), token.id) \(descending ? "<" : ">") (?, ?)"
-                arguments += [order.sort.key(of: cursor), cursor.id]
-            }
-            let direction = descending ? "DESC" : "ASC"
-            let sql = """
-                SELECT token.* FROM \(plan.source.sql) WHERE \(whereClause)
-                ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
-                """
-            arguments += [limit ?? -1]
-            // A cursor's rows are read in place; fetchAll would copy every row before decoding it.
-            return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:)))
+            return try Self.page(db, plan, order, cursor: cursor, forward: forward, limit: limit)
         }
+    }
+
+    private static func page(_ db: Database, _ plan: QueryPlan, _ order: TokenOrder, cursor: Token?, forward: Bool,
+                             limit: Int?) throws -> [Token] {
+        var whereClause = plan.condition.sql
+        var arguments = plan.source.arguments + plan.condition.arguments
+        let expression = order.sort.expression
+        // Walking backwards is walking forwards in the opposite direction, then reversing.
+        let descending = order.descending != !forward
+        if let cursor {
+            whereClause += " AND (\(expression), token.id) \(descending ? "<" : ">") (?, ?)"
+            arguments += [order.sort.key(of: cursor), cursor.id]
+        }
+        let direction = descending ? "DESC" : "ASC"
+        let sql = """
+            SELECT token.* FROM \(plan.source.sql) WHERE \(whereClause)
+            ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
+            """
+        arguments += [limit ?? -1]
+        // A cursor's rows are read in place; fetchAll would copy every row before decoding it.
+        return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:)))
     }
 }

@@ -283,9 +283,12 @@ public final class AppModel {
                 moveEvents(.down)
                 return
             }
-            let filter = state.table.filter(for: state.actor)
-            state.table.rows = try window.starting(at: anchor)
-            state.table.total = try store.count(matching: filter)
+            if anchor == nil {
+                (state.table.rows, state.table.total) = try window.firstWithCount()
+            } else {
+                state.table.rows = try window.starting(at: anchor)
+                state.table.total = try store.count(matching: state.table.filter(for: state.actor))
+            }
             if let selectedID, let index = state.table.rows.firstIndex(where: { $0.id == selectedID }) {
                 state.table.selection = index
             } else {

@@ -68,6 +68,11 @@ struct TableWindow {
     let order: TokenOrder
     let size: Int
 
+    /// The first window and the count of everything that matches, planned once.
+    func firstWithCount() throws(TokenStoreError) -> (tokens: [Token], count: TokenCount) {
+        try store.firstPage(matching: filter, order: order, limit: size)
+    }
+
     func first() throws(TokenStoreError) -> [Token] {
         try store.tokens(matching: filter, order: order, after: nil, limit: size)
     }

@@ -80,6 +80,20 @@ struct SearchIndexTests {
         #expect(try walk.count(matching: TokenFilter(search: "no such token")) == .exact(0))
     }
 
+    @Test(arguments: ["", "deploy", "gi", "bruno", "no such token"])
+    func firstPageAgreesWithAPageAndACountAskedSeparately(needle: String) throws {
+        let (candidates, walk) = try Self.seededPair()
+        let bruno = try #require(try candidates.account(login: "bruno"))
+        for store in [candidates, walk] {
+            for filter in [TokenFilter(search: needle), TokenFilter(personalOwnerID: bruno.id, search: needle)] {
+                let order = TokenOrder(.team, descending: true)
+                let first = try store.firstPage(matching: filter, order: order, limit: 9)
+                #expect(first.tokens.map(\.id) == (try store.tokens(matching: filter, order: order, limit: 9)).map(\.id))
+                #expect(first.count == (try store.count(matching: filter)))
+            }
+        }
+    }
+
     @Test func indexAndTallyFollowCreateRenameRollAndRevoke() throws {
         let fixture = try StoreFixture()
         let store = fixture.store
