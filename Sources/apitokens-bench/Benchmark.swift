@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenDomain
 import TokenStore
+import TokenViewModels
 
 /// `apitokens-bench`: seeds databases of each size and measures the interface, the command line and verify on them.
 @main
@@ -20,9 +21,13 @@ extension Benchmark {
         static let configuration = CommandConfiguration(abstract: "Seed each size and print the report (the default).")
 
         @Option(help: "Token counts to seed and measure, comma-separated.") var sizes = "1000,1000000"
-        @Option(help: "How many times each scenario is repeated.") var rounds = 5
+        @Option(help: "Rounds of the in-process measurements; the sizes take turns each round.") var rounds = 5
         @Option(help: "The apitokens executable (default: the one beside this benchmark).") var binary: String?
         @Flag(help: "Keep the seeded databases and print where they are.") var keep = false
+
+        func validate() throws {
+            if rounds < 1 { throw ArgumentParser.ValidationError("--rounds must be at least 1") }
+        }
 
         func run() throws {
             #if DEBUG
@@ -44,10 +49,17 @@ extension Benchmark {
             defer { if !keep { try? FileManager.default.removeItem(at: directory) } }
 
             print(Report.machine())
+            let runs = try counts.map { count in
+                try SizeRun(tokens: count, path: directory.appendingPathComponent("tokens-\(count).sqlite").path,
+                            apitokens: apitokens, bench: here.path)
+            }
+            for round in 1...rounds {
+                FileHandle.standardError.write(Data("Measuring round \(round) of \(rounds)…\n".utf8))
+                for run in runs { try run.measureRound() }
+            }
             var results: [SizeResult] = []
-            for count in counts {
-                let path = directory.appendingPathComponent("tokens-\(count).sqlite").path
-                let result = try SizeRun(tokens: count, path: path, apitokens: apitokens, bench: here.path, rounds: rounds).measure()
+            for run in runs {
+                let result = try run.finish(rounds: rounds)
                 print(Report.detail(result))
                 results.append(result)
             }
@@ -71,34 +83,60 @@ extension Benchmark {
     }
 }
 
-/// Seeds one size and takes every measurement on it.
-struct SizeRun {
+/// One seeded size and what has been measured on it so far.
+final class SizeRun {
     let tokens: Int
     let path: String
     let apitokens: String
     let bench: String
-    let rounds: Int
+    let seedSeconds: Double
+    let store: TokenStore
+    let actor: Account
+    let floor: FloorDatabase
+    let interface: InterfaceBench
+    let model: AppModel
+    private(set) var interactive: [Measurement] = []
+    private(set) var list: Measurement?
+    private var listStatements: [String] = []
 
-    func measure() throws -> SizeResult {
+    /// Seeds `tokens` tokens with the real `apitokens demo` and opens the result.
+    init(tokens: Int, path: String, apitokens: String, bench: String) throws {
+        self.tokens = tokens
+        self.path = path
+        self.apitokens = apitokens
+        self.bench = bench
         FileHandle.standardError.write(Data("Seeding \(tokens) tokens…\n".utf8))
-        let seed = try ProcessBench.time(apitokens, ["demo", "--db", path, "--seed-only", "--tokens", String(tokens)]) / 1000
-        let store = try TokenStore(path: path)
-        guard let actor = try store.accounts().filter(\.isAdmin).min(by: { $0.id < $1.id }) else {
+        seedSeconds = try ProcessBench.time(apitokens, ["demo", "--db", path, "--seed-only", "--tokens", String(tokens)]) / 1000
+        store = try TokenStore(path: path)
+        guard let admin = try store.accounts().filter(\.isAdmin).min(by: { $0.id < $1.id }) else {
             throw BenchmarkError("the seeded database has no admin")
         }
-        let floor = try FloorDatabase(path: path)
-        let interface = InterfaceBench(path: path, store: store, actor: actor, floor: floor)
+        actor = admin
+        floor = try FloorDatabase(path: path)
+        interface = InterfaceBench(path: path, store: store, actor: actor, floor: floor)
+        model = interface.newModel()
+    }
 
-        FileHandle.standardError.write(Data("Measuring the interface…\n".utf8))
-        var interactive = [try interface.firstFrame(rounds: rounds * 2)]
-        let model = interface.newModel()
-        interactive.append(try interface.scenario("Sort change", model: model, steps: InterfaceBench.sortSteps, rounds: rounds))
-        interactive.append(try interface.scenario("Page down", model: model, steps: InterfaceBench.pageDownSteps, rounds: rounds))
-        interactive.append(try interface.scenario("End (last row)", model: model, steps: InterfaceBench.endSteps, rounds: rounds * 4))
-        interactive.append(try interface.scenario("Search keystroke", model: model, steps: InterfaceBench.searchSteps, rounds: rounds))
-        let (list, listStatements) = try interface.tokenList(rounds: rounds)
+    /// One round of every in-process measurement, added to the earlier rounds'. Rounds of different sizes
+    /// alternate, so that a noisy moment on a shared machine lands on both sizes alike.
+    func measureRound() throws {
+        let round = [
+            try interface.firstFrame(rounds: 2),
+            try interface.scenario("Sort change", model: model, steps: InterfaceBench.sortSteps, rounds: 1),
+            try interface.scenario("Page down", model: model, steps: InterfaceBench.pageDownSteps, rounds: 1),
+            try interface.scenario("End (last row)", model: model, steps: InterfaceBench.endSteps, rounds: 4),
+            try interface.scenario("Search keystroke", model: model, steps: InterfaceBench.searchSteps, rounds: 1),
+        ]
+        interactive = interactive.isEmpty ? round : zip(interactive, round).map { $0.adding($1) }
+        let (listRound, statements) = try interface.tokenList(rounds: 1)
+        list = list.map { $0.adding(listRound) } ?? listRound
+        listStatements = statements
+    }
 
-        FileHandle.standardError.write(Data("Measuring commands and verify…\n".utf8))
+    /// Commands as processes, verify and the interface's memory, measured once the rounds are done.
+    func finish(rounds: Int) throws -> SizeResult {
+        guard let list else { throw BenchmarkError("no round was measured") }
+        FileHandle.standardError.write(Data("Measuring commands and verify on \(tokens) tokens…\n".utf8))
         let environment = ["APITOKENS_DB": path]
         let listArguments = ["token", "list", "--all", "--limit", "50", "--json"]
         let listProcess = Measurement(
@@ -119,7 +157,7 @@ struct SizeRun {
 
         FileHandle.standardError.write(Data("Measuring the interface's memory in tmux…\n".utf8))
         let peak = try InterfaceMemory.peakKilobytes(binary: apitokens, database: path)
-        return SizeResult(tokens: tokens, seedSeconds: seed, interactive: interactive, list: list, listProcess: listProcess,
+        return SizeResult(tokens: tokens, seedSeconds: seedSeconds, interactive: interactive, list: list, listProcess: listProcess,
                           verifyPerSecond: (verify.ours, verify.floor), verifyProcess: verifyProcess, peakKilobytes: peak)
     }
 

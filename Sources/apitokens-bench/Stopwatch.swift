@@ -41,6 +41,14 @@ struct Measurement {
     var oursP95: Double { Stopwatch.percentile(ours, 0.95) }
     var floorP50: Double { Stopwatch.percentile(floor, 0.5) }
     var floorP95: Double { Stopwatch.percentile(floor, 0.95) }
+    /// This measurement with `other`'s samples added: one more round of the same action.
+    func adding(_ other: Measurement) -> Measurement {
+        var sum = Measurement(name: name, ours: ours + other.ours, frames: frames.map { $0 + (other.frames ?? []) },
+                              floor: floor + other.floor)
+        sum.slowSteps = Array(Set(slowSteps + other.slowSteps)).sorted()
+        return sum
+    }
+
     /// How many times the floor's median our median costs.
     var ratio: Double { oursP50 / floorP50 }
 }
