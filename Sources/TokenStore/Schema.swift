@@ -84,8 +84,6 @@ enum Schema {
         }
         migrator.registerMigration("v2-search-index-and-tallies") { db in
             try db.execute(sql: """
-                -- Live token names, cut into trigrams, so a substring search reads an index instead of every row.
-                -- Contentless: the index answers which rowids match; the rows themselves stay in token.
                 -- The personal tab walks one owner's tokens in every sort order, as the API tab walks all of them.
                 -- nameKey rides along so that a search walk rejects non-matching rows without reading the table.
                 CREATE INDEX token_personal_by_name ON token(ownerId, nameKey, id) WHERE kind = 'personal' AND revokedAt IS NULL;
@@ -102,6 +100,8 @@ enum Schema {
                 CREATE INDEX token_personal_by_last_used ON token(ownerId, ifnull(lastUsedAt, 0), id, nameKey)
                   WHERE kind = 'personal' AND revokedAt IS NULL;
 
+                -- Live token names, cut into trigrams, so a substring search reads an index instead of every row.
+                -- Contentless: the index answers which rowids match; the rows themselves stay in token.
                 CREATE VIRTUAL TABLE token_search USING fts5(
                   nameKey, content='', columnsize=0, tokenize='trigram');
 
