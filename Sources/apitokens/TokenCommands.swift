@@ -87,7 +87,7 @@ extension APITokens.TokenCommand {
             discussion: "Example: apitokens token list --all --search deploy --sort expires --status expiring --json")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Every token in the organisation (admins only).") var all = false
-        @Option(help: "Only tokens whose name or creator contains this text.") var search = ""
+        @Option(help: "Only tokens whose name or creator contains this text (one or two characters: starts with it).") var search = ""
         @Option(help: "name, kind, owner, team, created, expires or last-used.") var sort: TokenSort = .created
         @Flag(help: "Sort in descending order.") var desc = false
         @Option(help: "Only active, expiring or expired tokens.") var status: TokenStatus?
