@@ -47,7 +47,7 @@ public enum Screen {
         let actor = state.actor
         let left = " apitokens · \(actor.name) (\(actor.login), \(actor.role.label))"
         canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
-        let noun = state.table.tab == .audit ? "events" : "tokens"
+        let noun = (state.table.tab == .audit ? "event" : "token") + (state.table.total == .exact(1) ? "" : "s")
         let count = switch state.table.total {
         case .exact(let number): "\(grouped(number)) \(noun)"
         case .atLeast(let number): "\(grouped(number))+ \(noun)"
