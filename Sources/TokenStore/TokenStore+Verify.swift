@@ -62,7 +62,9 @@ extension TokenStore {
         let token = Token(row: row)
         if (row[Token.Column.revokedAt.rawValue] as Int64?) != nil { return .inactive(reason: "token was revoked") }
         if token.status(at: now) == .expired { return .inactive(reason: "token expired at \(RFC3339.string(token.expiresAt ?? now))") }
-        guard let allowed = try? IPAllowList(parsing: row[Token.Column.allowedIPs.rawValue] as String) else {
+        // Decoding turns an unreadable stored list into "any"; verify must fail closed on it instead.
+        let allowed = token.allowedIPs
+        if allowed.allowsAny && !(row[Token.Column.allowedIPs.rawValue] as String).isEmpty {
             return .inactive(reason: "stored IP allow-list is unreadable")
         }
         if !allowed.allowsAny {

@@ -20,18 +20,15 @@ final class FloorDatabase {
         sqlite3_close(handle)
     }
 
-    /// Runs the read-only statements among `statements` to completion and returns how many rows came back.
+    /// Runs the read-only statements among `statements` to completion.
     /// Writes are skipped: the floor must not change what the next measurement reads.
-    @discardableResult
-    func run(_ statements: [String]) throws -> Int {
-        var rows = 0
+    func run(_ statements: [String]) throws {
         for sql in statements {
             let statement = try statement(sql)
             defer { sqlite3_reset(statement) }
             guard sqlite3_stmt_readonly(statement) != 0 else { continue }
             var checksum = 0
             while sqlite3_step(statement) == SQLITE_ROW {
-                rows += 1
                 for column in 0..<sqlite3_column_count(statement) {
                     switch sqlite3_column_type(statement, column) {
                     case SQLITE_INTEGER: checksum &+= Int(sqlite3_column_int64(statement, column))
@@ -46,7 +43,6 @@ final class FloorDatabase {
             // Keeps the reads from being optimised away.
             if checksum == Int.min { print("") }
         }
-        return rows
     }
 
     private func statement(_ sql: String) throws -> OpaquePointer {

@@ -46,9 +46,14 @@ struct InterfaceBench {
 
     /// A fresh model on the bench's store, its first frame drawn.
     func newModel() -> AppModel {
-        let model = AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: Self.width, height: Self.height)
+        let model = model(on: store)
         _ = Screen.render(model.state)
         return model
+    }
+
+    /// The view-model the interface would build on `store`, at the benchmark's terminal size.
+    private func model(on store: TokenStore) -> AppModel {
+        AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: Self.width, height: Self.height)
     }
 
     /// Opening the interface: a new store on the file, the model's first query, and the first frame.
@@ -58,8 +63,7 @@ struct InterfaceBench {
         for _ in 0..<rounds {
             var model: AppModel?
             let opened = try Stopwatch.milliseconds {
-                let store = try TokenStore(path: path)
-                model = AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: Self.width, height: Self.height)
+                model = self.model(on: try TokenStore(path: path))
             }
             let drawn = Stopwatch.milliseconds { _ = model.map { Screen.render($0.state) } }
             ours.append(opened)

@@ -4,6 +4,18 @@ import TokenDomain
 @testable import TokenStore
 
 struct TokenLifecycleTests {
+    @Test func anUnreadableStoredAllowListFailsClosed() throws {
+        let fixture = try StoreFixture()
+        let (token, secret) = try fixture.store.create(try fixture.draft("Office only", ips: "203.0.113.0/24"), by: fixture.user)
+        let request = VerificationRequest(clientIP: IPAddress("203.0.113.9"))
+        guard case .active = try fixture.store.verify(secret, request) else { Issue.record("allowed address refused"); return }
+        _ = try fixture.store.write { db in
+            try db.execute(sql: "UPDATE token SET allowedIPs = 'not an address' WHERE id = ?", arguments: [token.id])
+        }
+        #expect(try fixture.store.verify(secret, request) == .inactive(reason: "stored IP allow-list is unreadable"))
+        #expect(try fixture.store.verify(secret, VerificationRequest()) == .inactive(reason: "stored IP allow-list is unreadable"))
+    }
+
     @Test func createdTokenVerifiesAndRecordsLastUse() throws {
         let fixture = try StoreFixture()
         let (token, secret) = try fixture.store.create(try fixture.draft("CI", permissions: [.readSite, .runTests]), by: fixture.user)
