@@ -40,10 +40,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // What several test targets share: scratch directories that clean up after themselves, store lookups.
+        .target(name: "TestSupport", dependencies: ["TokenStore", "TokenDomain"], path: "Tests/TestSupport"),
         .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
-        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "TokenDomain", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain"]),
+        .testTarget(name: "TokenStoreTests", dependencies: [
+            "TokenStore", "TokenDomain", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["apitokens"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["apitokens", "TestSupport"]),
     ]
 )

@@ -126,6 +126,7 @@ public enum Screen {
             switch status {
             case .expired: style.color = .red
             case .expiring: style.color = .yellow
+            case .inactive: style.dim = true
             case .active: break
             }
             let selected = index == state.table.selection
@@ -155,7 +156,8 @@ public enum Screen {
             if !table.marked.isEmpty { parts.append("\(table.marked.count) marked") }
             if let token = table.selected {
                 parts.append("#\(token.id) \(token.hint)")
-                parts.append(token.allowedIPs.allowsAny ? "any IP" : "IPs \(token.allowedIPs)")
+                parts.append(token.allowedIPs.allowsAny ? "any IP"
+                             : token.allowedIPs.isUnreadable ? "IP allow-list unreadable: no address allowed" : "IPs \(token.allowedIPs)")
             }
         }
         canvas.put(" " + parts.joined(separator: " · "), x: 0, y: y, style: Style(dim: true))

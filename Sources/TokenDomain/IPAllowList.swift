@@ -68,11 +68,16 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
 public struct IPAllowList: Hashable, Sendable, CustomStringConvertible {
     /// The allowed ranges, in the order given, without duplicates.
     public let ranges: [IPRange]
+    /// Stored text that no longer parses, kept as it was: such a list allows no address, and saving keeps it.
+    public let unreadableText: String?
 
     /// A list that allows every address.
     public static let any = IPAllowList(ranges: [])
 
-    public init(ranges: [IPRange]) { self.ranges = ranges }
+    public init(ranges: [IPRange]) {
+        self.ranges = ranges
+        unreadableText = nil
+    }
 
     /// Parses a comma-separated list; blank means any address. The error names the first bad entry.
     public init(parsing text: String) throws(ValidationError) {
@@ -87,16 +92,36 @@ public struct IPAllowList: Hashable, Sendable, CustomStringConvertible {
             if !ranges.contains(range) { ranges.append(range) }
         }
         self.ranges = ranges
+        unreadableText = nil
+    }
+
+    /// The list as stored: parsed when it parses, otherwise unreadable, which fails closed rather than meaning "any".
+    public init(stored text: String) {
+        if let parsed = try? IPAllowList(parsing: text) {
+            self = parsed
+        } else {
+            ranges = []
+            unreadableText = text
+        }
     }
 
     /// Whether a request from this address is allowed.
     public func allows(_ client: IPAddress) -> Bool {
-        ranges.isEmpty || ranges.contains { $0.contains(client) }
+        unreadableText == nil && (ranges.isEmpty || ranges.contains { $0.contains(client) })
     }
 
     /// True when any address is allowed.
-    public var allowsAny: Bool { ranges.isEmpty }
+    public var allowsAny: Bool { ranges.isEmpty && unreadableText == nil }
 
-    /// The canonical comma-separated form; empty for any.
-    public var description: String { ranges.map(\.description).joined(separator: ",") }
+    /// True when the stored text no longer parses.
+    public var isUnreadable: Bool { unreadableText != nil }
+
+    /// The canonical comma-separated form (empty for any); an unreadable list's text as stored.
+    public var description: String { unreadableText ?? ranges.map(\.description).joined(separator: ",") }
+
+    /// The list as people read it: `any`, the ranges, or a warning that it is unreadable.
+    public var summary: String {
+        if let unreadableText { return "unreadable (\(unreadableText)): no address is allowed until it is replaced" }
+        return allowsAny ? "any" : description
+    }
 }

@@ -36,21 +36,42 @@ public struct Account: Hashable, Sendable, Identifiable {
 
 /// Validates the names people give to teams, sites, accounts and tokens.
 public enum Naming {
-    /// Checks a name of 1…`maximum` characters with no control characters; returns it trimmed.
-    public static func validate(_ raw: String, what: String, maximum: Int = 100) throws(ValidationError) -> String {
-        let name = raw.trimmingCharacters(in: .whitespaces)
+    /// The longest name, in Unicode code points after NFC: the unit SQLite's `length()` counts in the CHECK constraints.
+    public static let maximumLength = 100
+
+    /// A text's length as every name limit counts it: Unicode code points of its NFC form.
+    public static func length(_ text: String) -> Int { text.precomposedStringWithCanonicalMapping.unicodeScalars.count }
+
+    /// Checks a name of 1…`maximum` characters with no control characters and something visible;
+    /// returns it trimmed and in NFC, so that `café` typed either way is one name.
+    public static func validate(_ raw: String, what: String, maximum: Int = maximumLength) throws(ValidationError) -> String {
+        let name = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
         if Sanitized.containsControl(raw) {
             throw ValidationError("\(what) must not contain control characters: '\(Sanitized.visible(raw))'")
         }
         if name.isEmpty { throw ValidationError("\(what) must not be empty") }
-        if name.count > maximum {
-            throw ValidationError("\(what) is \(name.count) characters long; the limit is \(maximum)")
+        if name.unicodeScalars.allSatisfy(isInvisible) {
+            throw ValidationError("\(what) must contain a visible character, not only blanks or invisible ones")
+        }
+        let length = name.unicodeScalars.count
+        if length > maximum {
+            throw ValidationError("\(what) is \(length) characters long; the limit is \(maximum)")
         }
         return name
     }
 
-    /// The key that makes names unique case-insensitively.
-    public static func uniquenessKey(_ name: String) -> String { name.lowercased() }
+    /// Whether a scalar shows nothing by itself: spaces, zero-width and format characters, fillers, tags.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        if properties.isWhitespace || properties.isDefaultIgnorableCodePoint || properties.generalCategory == .format {
+            return true
+        }
+        // Fillers that render blank but are not default-ignorable everywhere: Hangul fillers, braille blank.
+        return [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800].contains(scalar.value)
+    }
+
+    /// The key that makes names unique case-insensitively, whichever way their accents were typed.
+    public static func uniquenessKey(_ name: String) -> String { name.precomposedStringWithCanonicalMapping.lowercased() }
 
     /// Checks a login: letters, digits, `.`, `_`, `-`, at most 64 characters.
     public static func validateLogin(_ login: String) throws(ValidationError) -> String {

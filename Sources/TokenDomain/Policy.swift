@@ -70,4 +70,14 @@ public enum Policy {
         let granted = token.permissions.intersection(selectablePermissions(for: owner.role))
         return granted.isEmpty ? nil : granted
     }
+
+    /// Why a personal token is inactive given its owner as they are now (nil owner: removed), or nil when it is not.
+    public static func accessProblem(of token: Token, owner: Account?) -> String? {
+        guard effectivePermissions(of: token, owner: owner) == nil else { return nil }
+        guard let owner else { return "its owner \(token.owner) was removed" }
+        if !owner.teams.contains(token.team) {
+            return "its owner \(owner.login) is no longer a member of team \(token.team)"
+        }
+        return "its owner \(owner.login) is now a \(owner.role.label), who can grant none of its permissions"
+    }
 }

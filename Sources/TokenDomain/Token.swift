@@ -22,16 +22,18 @@ public enum TokenKind: String, CaseIterable, Sendable, Codable {
     }
 }
 
-/// A live token's standing, derived from the clock.
+/// A live token's standing, derived from the clock and its owner's access.
 public enum TokenStatus: String, CaseIterable, Sendable, Codable {
     case active
     case expiring
     case expired
+    /// A personal token whose owner no longer has access to its team: it verifies for nobody.
+    case inactive
 
     /// How long before expiry a token counts as expiring.
     public static let expiringWindow: TimeInterval = 7 * 86_400
 
-    /// The status of a token with this expiry at `now`.
+    /// The status of a token with this expiry at `now`, judged by the clock alone.
     public init(expiresAt: Date?, now: Date) {
         guard let expiresAt else { self = .active; return }
         if expiresAt <= now { self = .expired }
@@ -65,11 +67,14 @@ public struct Token: Hashable, Sendable, Identifiable {
     public let hint: String
     /// Bumped by every change; an edit names the version it started from.
     public let version: Int64
+    /// True for a personal token whose owner, as read with the token, may no longer use it (see `Policy.accessProblem`).
+    public let ownerLacksAccess: Bool
 
     public init(
         id: Int64, kind: TokenKind, name: String, owner: String, ownerName: String, team: String, teamID: Int64,
         permissions: PermissionSet, expiresIn: ExpiresIn, expiresAt: Date?, allowedIPs: IPAllowList,
-        createdAt: Date, updatedAt: Date, lastUsedAt: Date?, lastUsedIP: String?, hint: String, version: Int64
+        createdAt: Date, updatedAt: Date, lastUsedAt: Date?, lastUsedIP: String?, hint: String, version: Int64,
+        ownerLacksAccess: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -88,10 +93,14 @@ public struct Token: Hashable, Sendable, Identifiable {
         self.lastUsedIP = lastUsedIP
         self.hint = hint
         self.version = version
+        self.ownerLacksAccess = ownerLacksAccess
     }
 
-    /// The token's status at `now`.
-    public func status(at now: Date) -> TokenStatus { TokenStatus(expiresAt: expiresAt, now: now) }
+    /// The token's status at `now`: expired first, then inactive, then what the clock says.
+    public func status(at now: Date) -> TokenStatus {
+        let byClock = TokenStatus(expiresAt: expiresAt, now: now)
+        return byClock != .expired && ownerLacksAccess ? .inactive : byClock
+    }
 }
 
 /// What a person enters to create or edit a token.

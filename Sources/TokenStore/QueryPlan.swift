@@ -40,11 +40,16 @@ struct QueryPlan {
             arguments += search.predicate.arguments
         }
         let soon = now + Int64(TokenStatus.expiringWindow)
+        // Expired comes first, then inactive, then what the clock says: as `Token.status(at:)` decides.
+        let lacksAccess = Token.ownerLacksAccessSQL
         switch filter.status {
         case nil: break
         case .expired: clauses.append("token.expiresAt <= ?"); arguments += [now]
-        case .expiring: clauses.append("token.expiresAt > ? AND token.expiresAt <= ?"); arguments += [now, soon]
-        case .active: clauses.append("(token.expiresAt IS NULL OR token.expiresAt > ?)"); arguments += [soon]
+        case .inactive:
+            clauses.append("(token.expiresAt IS NULL OR token.expiresAt > ?) AND \(lacksAccess)"); arguments += [now]
+        case .expiring:
+            clauses.append("token.expiresAt > ? AND token.expiresAt <= ? AND NOT \(lacksAccess)"); arguments += [now, soon]
+        case .active: clauses.append("(token.expiresAt IS NULL OR token.expiresAt > ?) AND NOT \(lacksAccess)"); arguments += [soon]
         }
         condition = (clauses.joined(separator: " AND "), arguments)
         searchPredicate = search?.predicate

@@ -1,9 +1,11 @@
+import Foundation
 import GRDB
+import TokenDomain
 
 /// The append-only list of named migrations; a shipped migration is never edited.
 enum Schema {
     /// The `user_version` this build writes; a database with a higher one is refused.
-    static let version: Int32 = 2
+    static let version: Int32 = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -140,6 +142,21 @@ enum Schema {
                 END;
                 """)
             try fillSearchAndTallies(db)
+        }
+        migrator.registerMigration("v3-names-in-nfc") { db in
+            // Names are stored in NFC from now on, so that `café` typed either way is one name. Older rows are
+            // brought in line; a row whose normal form would clash with a live token of the same owner keeps its
+            // old spelling rather than fail the upgrade.
+            db.add(function: DatabaseFunction("apitokens_nfc", argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0]).map { $0.precomposedStringWithCanonicalMapping }
+            })
+            db.add(function: DatabaseFunction("apitokens_name_key", argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0]).map(Naming.uniquenessKey)
+            })
+            try db.execute(sql: """
+                UPDATE OR IGNORE token SET name = apitokens_nfc(name), nameKey = apitokens_name_key(name)
+                  WHERE name != apitokens_nfc(name) OR nameKey != apitokens_name_key(name);
+                """)
         }
         return migrator
     }

@@ -78,33 +78,36 @@ public enum TokenCount: Hashable, Sendable {
 
 extension TokenStore {
     /// Up to `limit` live tokens in `order`, starting just after `cursor` (or at the start): a keyset page.
+    /// Every list is authorised on the actor as it is now: all tokens for admins, one's own personal ones for anyone.
     public func tokens(matching filter: TokenFilter, order: TokenOrder, after cursor: Token? = nil,
-                       limit: Int? = nil) throws(TokenStoreError) -> [Token] {
-        try page(filter, order, cursor: cursor, forward: true, limit: limit)
+                       limit: Int? = nil, by actor: Account) throws(TokenStoreError) -> [Token] {
+        try page(filter, order, cursor: cursor, forward: true, limit: limit, by: actor)
     }
 
     /// Up to `limit` live tokens that come just before `cursor` (or at the very end), returned in `order`.
     public func tokens(matching filter: TokenFilter, order: TokenOrder, before cursor: Token?,
-                       limit: Int) throws(TokenStoreError) -> [Token] {
-        try page(filter, order, cursor: cursor, forward: false, limit: limit).reversed()
+                       limit: Int, by actor: Account) throws(TokenStoreError) -> [Token] {
+        try page(filter, order, cursor: cursor, forward: false, limit: limit, by: actor).reversed()
     }
 
     /// How many live tokens match, exactly when that costs at most a few thousand rows.
-    public func count(matching filter: TokenFilter) throws(TokenStoreError) -> TokenCount {
+    public func count(matching filter: TokenFilter, by actor: Account) throws(TokenStoreError) -> TokenCount {
         let now = nowSeconds()
         let limit = candidateLimit
         return try read { db in
+            try Self.authoriseList(db, filter, by: actor)
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: limit, order: nil)
             return try Self.count(db, plan, filter, candidateLimit: limit)
         }
     }
 
     /// The first `limit` live tokens in `order` and how many match in all, from one plan: a new search or sort.
-    public func firstPage(matching filter: TokenFilter, order: TokenOrder,
-                          limit: Int) throws(TokenStoreError) -> (tokens: [Token], count: TokenCount) {
+    public func firstPage(matching filter: TokenFilter, order: TokenOrder, limit: Int,
+                          by actor: Account) throws(TokenStoreError) -> (tokens: [Token], count: TokenCount) {
         let now = nowSeconds()
         let candidateLimit = candidateLimit
         return try read { db in
+            try Self.authoriseList(db, filter, by: actor)
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: candidateLimit, order: order)
             return (try Self.page(db, plan, order, cursor: nil, forward: true, limit: limit),
                     try Self.count(db, plan, filter, candidateLimit: candidateLimit))
@@ -136,11 +139,20 @@ extension TokenStore {
         return capped > limit ? .atLeast(limit + 1) : .exact(capped)
     }
 
+    /// Refuses a list the actor, as they are now, may not see: every token, or someone else's personal ones.
+    private static func authoriseList(_ db: Database, _ filter: TokenFilter, by actor: Account) throws {
+        let actor = try currentActor(db, actor)
+        if actor.isAdmin || filter.personalOwnerID == actor.id { return }
+        let what = filter.personalOwnerID == nil ? "list every token" : "list other people's personal tokens"
+        throw PolicyError("only administrators can \(what); \(actor.login) is a \(actor.role.label)")
+    }
+
     private func page(_ filter: TokenFilter, _ order: TokenOrder, cursor: Token?, forward: Bool,
-                      limit: Int?) throws(TokenStoreError) -> [Token] {
+                      limit: Int?, by actor: Account) throws(TokenStoreError) -> [Token] {
         let now = nowSeconds()
         let candidateLimit = candidateLimit
         return try read { db in
+            try Self.authoriseList(db, filter, by: actor)
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: candidateLimit, order: order)
             return try Self.page(db, plan, order, cursor: cursor, forward: forward, limit: limit)
         }
@@ -159,7 +171,7 @@ extension TokenStore {
         }
         let direction = descending ? "DESC" : "ASC"
         let sql = """
-            SELECT token.* FROM \(plan.source.sql) WHERE \(whereClause)
+            SELECT \(Token.selection) FROM \(plan.source.sql) WHERE \(whereClause)
             ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
             """
         arguments += [limit ?? -1]

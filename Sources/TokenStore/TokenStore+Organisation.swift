@@ -62,7 +62,7 @@ extension TokenStore {
     public func addAccount(login: String, name: String?, role: Role, teams: [String],
                            by actor: Account) throws(TokenStoreError) -> Account {
         try write { db in
-            try Self.requireAdmin(actor, to: "add accounts")
+            let actor = try Self.requireAdmin(db, actor, to: "add accounts")
             let login = try Naming.validateLogin(login)
             let displayName = try Naming.validate(name ?? login, what: "display name")
             let teamIDs = try teams.map { try Self.teamID(db, named: $0) }
@@ -92,7 +92,7 @@ extension TokenStore {
     /// Changes an account's role; their personal tokens shrink to what the new role allows at verification.
     public func setRole(login: String, role: Role, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "change roles")
+            let actor = try Self.requireAdmin(db, actor, to: "change roles")
             let account = try Self.account(db, login: login).orThrow("no account '\(Sanitized.visible(login))'")
             if account.isAdmin, role != .admin { try Self.requireAnotherAdmin(db, besides: account) }
             try db.execute(sql: "UPDATE account SET role = ? WHERE id = ?", arguments: [role.rawValue, account.id])
@@ -104,7 +104,7 @@ extension TokenStore {
     /// Makes an account a member of a team.
     public func join(login: String, team: String, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "change team membership")
+            let actor = try Self.requireAdmin(db, actor, to: "change team membership")
             let account = try Self.account(db, login: login).orThrow("no account '\(Sanitized.visible(login))'")
             let teamID = try Self.teamID(db, named: team)
             try db.execute(sql: "INSERT OR IGNORE INTO membership (accountId, teamId) VALUES (?, ?)",
@@ -116,7 +116,7 @@ extension TokenStore {
     /// Takes an account out of a team; their personal tokens for that team stop verifying.
     public func leave(login: String, team: String, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "change team membership")
+            let actor = try Self.requireAdmin(db, actor, to: "change team membership")
             let account = try Self.account(db, login: login).orThrow("no account '\(Sanitized.visible(login))'")
             let teamID = try Self.teamID(db, named: team)
             try db.execute(sql: "DELETE FROM membership WHERE accountId = ? AND teamId = ?",
@@ -131,7 +131,7 @@ extension TokenStore {
     /// Removes an account and revokes its personal tokens; its admin tokens stay with the organisation.
     public func removeAccount(login: String, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "remove accounts")
+            let actor = try Self.requireAdmin(db, actor, to: "remove accounts")
             let account = try Self.account(db, login: login).orThrow("no account '\(Sanitized.visible(login))'")
             if account.isAdmin { try Self.requireAnotherAdmin(db, besides: account) }
             let now = nowSeconds()
@@ -175,7 +175,7 @@ extension TokenStore {
     @discardableResult
     public func addTeam(name: String, by actor: Account) throws(TokenStoreError) -> Team {
         try write { db in
-            try Self.requireAdmin(actor, to: "add teams")
+            let actor = try Self.requireAdmin(db, actor, to: "add teams")
             let name = try Naming.validate(name, what: "team name")
             guard try Int64.fetchOne(db, sql: "SELECT id FROM team WHERE name = ?", arguments: [name]) == nil else {
                 throw TokenStoreError.duplicate("team '\(name)' already exists")
@@ -189,7 +189,7 @@ extension TokenStore {
     /// Deletes a team with its sites and memberships; refused while live tokens use it.
     public func removeTeam(name: String, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "remove teams")
+            let actor = try Self.requireAdmin(db, actor, to: "remove teams")
             let teamID = try Self.teamID(db, named: name)
             let live = try Int.fetchOne(db, sql: "SELECT count(*) FROM token WHERE teamId = ? AND revokedAt IS NULL",
                                         arguments: [teamID]) ?? 0
@@ -204,7 +204,7 @@ extension TokenStore {
     /// Adds a site to a team.
     public func addSite(name: String, team: String, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "add sites")
+            let actor = try Self.requireAdmin(db, actor, to: "add sites")
             let name = try Naming.validate(name, what: "site name")
             let teamID = try Self.teamID(db, named: team)
             guard try Int64.fetchOne(db, sql: "SELECT id FROM site WHERE teamId = ? AND name = ?",
@@ -219,7 +219,7 @@ extension TokenStore {
     /// Removes a site from a team.
     public func removeSite(name: String, team: String, by actor: Account) throws(TokenStoreError) {
         try write { db in
-            try Self.requireAdmin(actor, to: "remove sites")
+            let actor = try Self.requireAdmin(db, actor, to: "remove sites")
             let teamID = try Self.teamID(db, named: team)
             try db.execute(sql: "DELETE FROM site WHERE teamId = ? AND name = ?", arguments: [teamID, name])
             guard db.changesCount > 0 else {
@@ -231,10 +231,22 @@ extension TokenStore {
 
     // MARK: Rules
 
-    static func requireAdmin(_ actor: Account, to what: String) throws {
+    /// The acting account as it is now, read inside the caller's transaction: a session may have been open for
+    /// hours while an admin changed its role or removed it.
+    static func currentActor(_ db: Database, _ actor: Account) throws -> Account {
+        guard let current = try account(db, id: actor.id) else {
+            throw PolicyError("the account \(actor.login) was removed by an administrator; it can no longer act")
+        }
+        return current
+    }
+
+    /// The acting account as it is now, refused unless it is an administrator.
+    static func requireAdmin(_ db: Database, _ actor: Account, to what: String) throws -> Account {
+        let actor = try currentActor(db, actor)
         guard actor.isAdmin else {
             throw PolicyError("only administrators can \(what); \(actor.login) is a \(actor.role.label)")
         }
+        return actor
     }
 
     private static func requireAnotherAdmin(_ db: Database, besides account: Account) throws {

@@ -3,13 +3,17 @@ import GRDB
 import TokenDomain
 
 extension TokenStore {
-    /// The live token with this id, or nil.
-    public func token(id: Int64) throws(TokenStoreError) -> Token? {
-        try read { db in try Self.liveToken(db, id: id) }
+    /// The live token with this id, or nil; refused when the actor, as they are now, may not see it.
+    public func token(id: Int64, by actor: Account) throws(TokenStoreError) -> Token? {
+        try read { db in
+            guard let token = try Self.liveToken(db, id: id) else { return nil }
+            try Policy.check(.view, on: token, by: try Self.currentActor(db, actor))
+            return token
+        }
     }
 
     static func liveToken(_ db: Database, id: Int64) throws -> Token? {
-        try Row.fetchOne(db, sql: "SELECT * FROM token WHERE id = ? AND revokedAt IS NULL", arguments: [id])
+        try Row.fetchOne(db, sql: "SELECT \(Token.selection) FROM token WHERE id = ? AND revokedAt IS NULL", arguments: [id])
             .map(Token.init(row:))
     }
 
@@ -20,7 +24,7 @@ extension TokenStore {
     /// Creates a token owned by the actor and returns it with its secret, which is not kept.
     public func create(_ draft: TokenDraft, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
         try write { db in
-            let actor = try Self.account(db, id: actor.id).orThrow("account \(actor.login) was removed")
+            let actor = try Self.currentActor(db, actor)
             try Policy.checkCreate(kind: draft.kind, by: actor)
             let name = try Naming.validate(draft.name, what: "token name")
             let teams = try Self.teams(db)
@@ -49,7 +53,8 @@ extension TokenStore {
     }
 
     /// Saves new values for a token. With `expectedVersion`, refuses if someone changed the token since it was read.
-    /// The expiry is recomputed from now when the token had expired or its expires-in changed.
+    /// The expiry is recomputed from now when the token had expired or its expires-in changed. When nothing would
+    /// change, nothing is written and the token comes back with its version unchanged.
     public func edit(id: Int64, expectedVersion: Int64? = nil, to draft: TokenDraft,
                      by actor: Account) throws(TokenStoreError) -> Token {
         try write { db in
@@ -63,7 +68,7 @@ extension TokenStore {
                 throw TokenStoreError.staleEdit(
                     "token '\(Sanitized.visible(old.name))' was changed by someone else since you opened it; nothing was saved — reopen it to see the new values")
             }
-            let actor = try Self.account(db, id: actor.id).orThrow("account \(actor.login) was removed")
+            let actor = try Self.currentActor(db, actor)
             try Policy.check(.edit, on: old, by: actor)
             let name = try Naming.validate(draft.name, what: "token name")
             let owner = try Self.ownerAccount(db, of: old)
@@ -78,6 +83,11 @@ extension TokenStore {
                 ? draft.expiresIn.days.map { now + Int64($0) * 86_400 }
                 : old.expiresAt.map { Int64($0.timeIntervalSince1970) }
             let teamName = teams.first { $0.id == draft.teamID }?.name ?? old.team
+            let unchanged = name == old.name && draft.teamID == old.teamID && draft.permissions == old.permissions
+                && draft.expiresIn == old.expiresIn && draft.allowedIPs == old.allowedIPs
+                && expiresAt == old.expiresAt.map { Int64($0.timeIntervalSince1970) }
+            // Saving what is already there writes nothing: no new version, no audit event.
+            if unchanged { return old }
             try db.execute(sql: """
                 UPDATE token SET name = ?, nameKey = ?, teamId = ?, teamName = ?, permissions = ?, expiresInDays = ?,
                   expiresAt = ?, allowedIPs = ?, updatedAt = ?, version = version + 1
@@ -97,6 +107,7 @@ extension TokenStore {
     public func refresh(id: Int64, by actor: Account) throws(TokenStoreError) -> Token {
         try write { db in
             let token = try Self.requireLiveToken(db, id: id)
+            let actor = try Self.currentActor(db, actor)
             try Policy.check(.refresh, on: token, by: actor)
             return try refresh(db, token: token, actor: actor.login)
         }
@@ -119,6 +130,7 @@ extension TokenStore {
     public func roll(id: Int64, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
         try write { db in
             let token = try Self.requireLiveToken(db, id: id)
+            let actor = try Self.currentActor(db, actor)
             try Policy.check(.roll, on: token, by: actor)
             let secret = TokenSecret.generate(kind: token.kind)
             try db.execute(sql: """
@@ -133,6 +145,7 @@ extension TokenStore {
     @discardableResult
     public func revoke(ids: [Int64], by actor: Account) throws(TokenStoreError) -> [Token] {
         try write { db in
+            let actor = try Self.currentActor(db, actor)
             var revoked: [Token] = []
             let now = nowSeconds()
             for id in ids where !revoked.contains(where: { $0.id == id }) {
@@ -193,7 +206,20 @@ extension Token {
              expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt, lastUsedAt, lastUsedIP, revokedAt, version
     }
 
-    /// Decodes a row of `SELECT *` from the token table; the secret hash is never read.
+    /// True for a personal token whose owner may no longer use it. The same rule as `Policy.effectivePermissions`
+    /// (a test holds them together): inactive unless the owner is a live member of the token's team whose role can
+    /// grant at least one of its permissions.
+    static let ownerLacksAccessSQL = """
+        (token.kind = 'personal' AND NOT EXISTS (
+          SELECT 1 FROM account JOIN membership ON membership.accountId = account.id
+          WHERE account.id = token.ownerId AND account.removedAt IS NULL AND membership.teamId = token.teamId
+            AND (account.role != 'viewer' OR token.permissions & \(PermissionSet([.readSite]).mask) != 0)))
+        """
+
+    /// What every listing selects: the row, and whether its owner may still use it, judged in the same statement.
+    static let selection = "token.*, \(ownerLacksAccessSQL) AS ownerLacksAccess"
+
+    /// Decodes a row of `SELECT *` (or `selection`) from the token table; the secret hash is never read.
     init(row: Row) {
         func value<T: DatabaseValueConvertible>(_ column: Column) -> T { row[column.rawValue] }
         func date(_ column: Column) -> Date? {
@@ -205,9 +231,10 @@ extension Token {
             owner: value(.ownerLogin), ownerName: value(.ownerName), team: value(.teamName),
             teamID: (row[Column.teamId.rawValue] as Int64?) ?? 0, permissions: PermissionSet(mask: value(.permissions)),
             expiresIn: ExpiresIn(days: row[Column.expiresInDays.rawValue]), expiresAt: date(.expiresAt),
-            allowedIPs: allowed.isEmpty ? .any : (try? IPAllowList(parsing: allowed)) ?? .any,
+            allowedIPs: IPAllowList(stored: allowed),
             createdAt: date(.createdAt) ?? .distantPast, updatedAt: date(.updatedAt) ?? .distantPast,
             lastUsedAt: date(.lastUsedAt), lastUsedIP: row[Column.lastUsedIP.rawValue], hint: value(.hint),
-            version: value(.version))
+            version: value(.version),
+            ownerLacksAccess: row.count > Column.allCases.count && (row[Column.allCases.count] as Bool? ?? false))
     }
 }

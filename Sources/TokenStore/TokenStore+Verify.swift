@@ -28,18 +28,38 @@ extension TokenStore {
     public func verify(_ secret: TokenSecret, _ request: VerificationRequest) throws(TokenStoreError) -> Verification {
         let now = clock.now()
         let answer = try read { db in try Self.judge(db, secret: secret, request: request, now: now) }
-        // Only a successful use that is news (a new address, or a minute later) takes the write lock.
-        guard case .active(let token, _) = answer else { return answer }
+        // Only a successful use that is news (a new address, or a minute later) is recorded, and only if the write
+        // lock is free this instant: last-used is best-effort, and a check never waits on another writer.
+        guard case .active(let token, _) = answer, isWritable else { return answer }
         let seconds = Int64(now.timeIntervalSince1970)
         let address = request.clientIP?.description
         if token.lastUsedIP != address || (token.lastUsedAt.map { Int64($0.timeIntervalSince1970) } ?? 0) < seconds - 60 {
-            try write { db in
+            writeIfUnlocked { db in
                 try db.execute(sql: """
                     UPDATE token SET lastUsedAt = ?, lastUsedIP = ? WHERE id = ? AND revokedAt IS NULL
                     """, arguments: [seconds, address, token.id])
             }
         }
         return answer
+    }
+
+    /// Runs `body` in a write transaction when no other connection holds the write lock; otherwise, or on any
+    /// error, does nothing. Returns whether it wrote.
+    @discardableResult
+    func writeIfUnlocked(_ body: (Database) throws -> Void) -> Bool {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)") }
+                try db.inTransaction(.immediate) {
+                    try body(db)
+                    return .commit
+                }
+                return true
+            }
+        } catch {
+            return false
+        }
     }
 
     /// The Refresh Token API: a live token extends its own expiry.
@@ -62,11 +82,8 @@ extension TokenStore {
         let token = Token(row: row)
         if (row[Token.Column.revokedAt.rawValue] as Int64?) != nil { return .inactive(reason: "token was revoked") }
         if token.status(at: now) == .expired { return .inactive(reason: "token expired at \(RFC3339.string(token.expiresAt ?? now))") }
-        // Decoding turns an unreadable stored list into "any"; verify must fail closed on it instead.
         let allowed = token.allowedIPs
-        if allowed.allowsAny && !(row[Token.Column.allowedIPs.rawValue] as String).isEmpty {
-            return .inactive(reason: "stored IP allow-list is unreadable")
-        }
+        if allowed.isUnreadable { return .inactive(reason: "stored IP allow-list is unreadable") }
         if !allowed.allowsAny {
             guard let client = request.clientIP else { return .inactive(reason: "token is IP-restricted and no --ip was given") }
             guard allowed.allows(client) else { return .inactive(reason: "IP \(client) is not allowed") }

@@ -10,15 +10,22 @@ public final class TokenStore: Sendable {
     let candidateLimit: Int
     /// Where the database lives; `:memory:` for a private in-memory store.
     public let path: String
+    /// False when the file could only be opened for reading (a check without write access): nothing is recorded.
+    public let isWritable: Bool
+    /// This store's hold on its file in the process-wide registry; nil in memory.
+    private let claim: OpenDatabases.Claim?
 
-    /// Opens (creating if needed) the database at `path`, refusing files that are not ours, and migrates it.
-    public init(path: String, clock: any Clock = SystemClock()) throws(TokenStoreError) {
+    /// Opens the database at `path` (creating it only with `.create`), refusing files that are not ours, and migrates it.
+    /// A process holds at most one store per database file: close this one before opening another on the same file.
+    public init(path: String, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws(TokenStoreError) {
         self.path = path
         self.clock = clock
         candidateLimit = Self.defaultCandidateLimit
-        let created = try DatabaseFile.prepare(path: path, supportedVersion: Schema.version)
+        let prepared = try DatabaseFile.prepare(path: path, for: access, supportedVersion: Schema.version)
+        claim = prepared.claim
+        isWritable = prepared.writable
         do {
-            if created {
+            if prepared.created {
                 // Stamp the header before WAL exists, so a crash can never leave an unmarked file.
                 let stamp = try DatabaseQueue(path: path)
                 try stamp.writeWithoutTransaction { db in
@@ -26,14 +33,33 @@ public final class TokenStore: Sendable {
                 }
                 try stamp.close()
             }
-            writer = try DatabaseQueue(path: path, configuration: Self.configuration())
-            try Self.migrate(writer)
+            writer = try DatabaseQueue(path: path, configuration: Self.configuration(for: access, writable: prepared.writable))
+            if prepared.writable {
+                try Self.migrate(writer)
+            } else {
+                try Self.requireCurrentSchema(writer, path: path)
+            }
         } catch let error as DatabaseError {
+            OpenDatabases.release(prepared.claim)
             throw Self.openingError(error, path: path)
+        } catch let error as TokenStoreError {
+            OpenDatabases.release(prepared.claim)
+            throw error
         } catch {
+            OpenDatabases.release(prepared.claim)
             throw .cannotOpen(path: path, reason: "\(error)")
         }
         DatabaseFile.tightenModes(path: path)
+    }
+
+    deinit {
+        if let claim { OpenDatabases.release(claim) }
+    }
+
+    /// Closes the connection now, rather than when the last reference goes.
+    public func close() {
+        try? writer.close()
+        if let claim { OpenDatabases.release(claim) }
     }
 
     /// The candidate limit of stores on disk: both search strategies then read at most a few thousand rows.
@@ -44,27 +70,46 @@ public final class TokenStore: Sendable {
         path = ":memory:"
         self.clock = clock
         self.candidateLimit = candidateLimit
+        isWritable = true
+        claim = nil
         do {
-            writer = try DatabaseQueue(configuration: Self.configuration())
+            writer = try DatabaseQueue(configuration: Self.configuration(for: .create, writable: true))
             try Self.migrate(writer)
         } catch {
             throw .database("cannot create in-memory database: \(error)")
         }
     }
 
-    private static func configuration() -> Configuration {
+    /// How long a write waits for another writer's lock before it gives up.
+    static let busyTimeoutMilliseconds = 10_000
+
+    private static func configuration(for access: StoreAccess, writable: Bool) -> Configuration {
         var config = Configuration()
-        config.journalMode = .wal
+        // A check must not write, nor wait on a writer, to open: the file is already in WAL mode, which persists.
+        config.journalMode = access == .check ? .default : .wal
+        config.readonly = !writable
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // Every reported change must survive power loss, revokes and rolls above all.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
+        config.busyMode = .timeout(TimeInterval(busyTimeoutMilliseconds) / 1000)
         return config
     }
 
+    /// Every reported change must survive power loss, revokes and rolls above all. Set after opening, because
+    /// GRDB's WAL set-up lowers it to NORMAL after `prepareDatabase` has run.
+    private static func requireFullSync(_ writer: DatabaseQueue) throws {
+        try writer.inDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    }
+
+    /// A read-only store cannot migrate: an older schema is refused with what to do.
+    private static func requireCurrentSchema(_ writer: DatabaseQueue, path: String) throws {
+        let version = try writer.inDatabase { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        if version < Schema.version {
+            throw TokenStoreError.cannotOpen(
+                path: path, reason: "its schema is older than this apitokens and it is read-only here; open it once with write access to upgrade it")
+        }
+    }
+
     private static func migrate(_ writer: DatabaseQueue) throws {
+        try requireFullSync(writer)
         try Schema.migrator.migrate(writer)
         // Stamp only when needed: a write on every open would cost a commit and a checkpoint per command.
         let stamped = try writer.inDatabase { db in
@@ -149,10 +194,11 @@ public final class TokenStore: Sendable {
             arguments: [nowSeconds(), actor, action, tokenID, tokenName, details])
     }
 
-    /// The newest audit events first.
-    public func auditLog(limit: Int? = nil) throws(TokenStoreError) -> [AuditEvent] {
+    /// The newest audit events first; for administrators, as they are now.
+    public func auditLog(limit: Int? = nil, by actor: Account) throws(TokenStoreError) -> [AuditEvent] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1])
+            _ = try Self.requireAdmin(db, actor, to: "read the audit log")
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1])
                 .map(AuditEvent.init(row:))
         }
     }

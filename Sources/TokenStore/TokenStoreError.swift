@@ -9,6 +9,11 @@ public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case cannotOpen(path: String, reason: String)
     case readOnly(path: String)
     case readOnlyDirectory(path: String)
+    case missing(path: String)
+    case isDirectory(path: String)
+    case notRegularFile(path: String)
+    case hardLinked(path: String, links: Int)
+    case ownedByAnotherUser(path: String, owner: String)
     case invalid(ValidationError)
     case refused(PolicyError)
     case notFound(String)
@@ -27,6 +32,13 @@ public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
         case .readOnly(let path): "\(path) is read-only; nothing was changed"
         case .readOnlyDirectory(let path): "the directory \(path) is read-only, so the database's journal cannot be written; nothing was changed"
+        case .missing(let path): "there is no database at \(path); nothing was created (check --db or $APITOKENS_DB)"
+        case .isDirectory(let path): "\(path) is a directory, not a database file; name the file with --db"
+        case .notRegularFile(let path): "\(path) is not a regular file (a pipe, socket or device?); it was left untouched"
+        case .hardLinked(let path, let links):
+            "\(path) has \(links) hard links; SQLite would keep a separate journal for each name, so it was left untouched"
+        case .ownedByAnotherUser(let path, let owner):
+            "\(path) belongs to \(owner), not to you; run apitokens as \(owner), or copy the database. It was left untouched"
         case .invalid(let error): error.message
         case .refused(let error): error.message
         case .notFound(let message), .duplicate(let message), .staleEdit(let message),

@@ -11,7 +11,10 @@ public enum Modal: Hashable, Sendable {
 
 /// Everything the screen shows, as one value.
 public struct AppState: Hashable, Sendable {
-    public let actor: Account
+    /// The person at the keyboard as last read from the store; the store judges every action on them as they are then.
+    public internal(set) var actor: Account
+    /// True once an administrator has removed the account: nothing can be done any more.
+    public internal(set) var actorRemoved = false
     public internal(set) var table: TokenTable
     public internal(set) var modal: Modal?
     public internal(set) var helpVisible = false
@@ -93,7 +96,9 @@ public final class AppModel {
             state.height = height
             state.table.pageSize = Self.pageSize(height: height)
             reloadTable(anchor: state.table.rows.first)
-        case .reload: reloadTable(anchor: state.table.rows.first)
+        case .reload:
+            refreshActor()
+            reloadTable(anchor: state.table.rows.first)
         case .showHelp: state.helpVisible = true
         case .escape: escape()
         case .quit: state.quit = true
@@ -178,7 +183,7 @@ public final class AppModel {
         case .revokeSelected:
             let marked = state.table.marked
             perform {
-                var tokens = try marked.sorted().compactMap { try store.token(id: $0) }
+                var tokens = try marked.sorted().compactMap { try store.token(id: $0, by: state.actor) }
                 if tokens.isEmpty, let token = selectedToken() { tokens = [token] }
                 guard !tokens.isEmpty else { return }
                 for token in tokens { try Policy.check(.revoke, on: token, by: state.actor) }
@@ -264,7 +269,8 @@ public final class AppModel {
     }
 
     private var window: TableWindow {
-        TableWindow(store: store, filter: state.table.filter(for: state.actor), order: state.table.order, size: state.table.pageSize)
+        TableWindow(store: store, filter: state.table.filter(for: state.actor), order: state.table.order, size: state.table.pageSize,
+                    actor: state.actor)
     }
 
     /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there.
@@ -276,7 +282,7 @@ public final class AppModel {
         if anchor == nil { state.table.selection = 0 }
         perform {
             if state.table.tab == .audit {
-                state.table.events = try store.auditLog(limit: 1000)
+                state.table.events = try store.auditLog(limit: 1000, by: state.actor)
                 state.table.rows = []
                 state.table.total = .exact(state.table.events.count)
                 moveEvents(.up)
@@ -287,7 +293,7 @@ public final class AppModel {
                 (state.table.rows, state.table.total) = try window.firstWithCount()
             } else {
                 state.table.rows = try window.starting(at: anchor)
-                state.table.total = try store.count(matching: state.table.filter(for: state.actor))
+                state.table.total = try store.count(matching: state.table.filter(for: state.actor), by: state.actor)
             }
             if let selectedID, let index = state.table.rows.firstIndex(where: { $0.id == selectedID }) {
                 state.table.selection = index
@@ -358,7 +364,8 @@ public final class AppModel {
                 let token = try store.edit(id: id, expectedVersion: version, to: draft, by: state.actor)
                 state.modal = nil
                 reloadTable(anchor: state.table.rows.first)
-                notify("Saved '\(Sanitized.visible(token.name))': expires \(Self.format(token.expiresAt))")
+                notify(token.version == version ? "Nothing to save: '\(Sanitized.visible(token.name))' already has these values"
+                                                : "Saved '\(Sanitized.visible(token.name))': expires \(Self.format(token.expiresAt))")
             }
         } catch {
             switch error {
@@ -423,15 +430,41 @@ public final class AppModel {
         }
     }
 
+    // MARK: The person at the keyboard
+
+    /// Reads the account again, so a role changed or an account removed elsewhere shows at once: the title, the tabs
+    /// and what the keys offer follow the account as it is now.
+    private func refreshActor() {
+        let before = state.actor
+        do {
+            guard let current = try store.account(login: before.login), current.id == before.id else {
+                if !state.actorRemoved { state.table.rows = []; state.table.events = []; state.table.total = .exact(0) }
+                state.actorRemoved = true
+                return notify("Your account \(before.login) was removed by an administrator; it can no longer act", error: true)
+            }
+            state.actorRemoved = false
+            guard current != before else { return }
+            state.actor = current
+            state.table.tabs = Tab.visible(to: current)
+            if !state.table.tabs.contains(state.table.tab) { switchTab(to: state.table.tabs[0]) }
+            if current.role != before.role { notify("An administrator changed your role to \(current.role.label)") }
+        } catch {
+            notify(error.description, error: true)
+        }
+    }
+
     // MARK: Errors and messages
 
-    /// Runs an effect; any error becomes the one status line the person sees.
+    /// Runs an effect; any error becomes the one status line the person sees. A refusal may come from a role
+    /// changed elsewhere, so the account is read again after one.
     private func perform(_ effect: () throws -> Void) {
         do {
             try effect()
         } catch let error as TokenStoreError {
+            if case .refused = error { refreshActor() }
             notify(error.description, error: true)
         } catch let error as PolicyError {
+            refreshActor()
             notify(error.message, error: true)
         } catch {
             notify("\(error)", error: true)

@@ -1,9 +1,11 @@
+import TokenDomain
+
 /// An editable line of text with a cursor; the value behind every text input.
 public struct TextField: Hashable, Sendable {
     public private(set) var text: String
     /// The cursor position, in characters from the start.
     public private(set) var cursor: Int
-    /// The most characters the field accepts.
+    /// The most characters the field accepts, counted as every name limit counts them (`Naming.length`).
     public let limit: Int
 
     public init(_ text: String = "", limit: Int = 200) {
@@ -22,7 +24,7 @@ public struct TextField: Hashable, Sendable {
     public mutating func apply(_ edit: Edit) {
         switch edit {
         case .insert(let character):
-            guard text.count < limit else { return }
+            guard Naming.length(text + String(character)) <= limit else { return }
             text.insert(character, at: index(cursor))
             cursor += 1
         case .backspace:

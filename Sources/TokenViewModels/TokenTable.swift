@@ -23,7 +23,7 @@ public enum Tab: Hashable, Sendable {
 
 /// The table of tokens: which tab, sort, filter, and the window of rows on screen.
 public struct TokenTable: Hashable, Sendable {
-    public let tabs: [Tab]
+    public internal(set) var tabs: [Tab]
     public internal(set) var tab: Tab
     public internal(set) var order = TokenOrder(.created, descending: true)
     /// The incremental filter on name or creator.
@@ -67,37 +67,39 @@ struct TableWindow {
     let filter: TokenFilter
     let order: TokenOrder
     let size: Int
+    /// Who is looking; the store judges what they may see as they are now.
+    let actor: Account
 
     /// The first window and the count of everything that matches, planned once.
     func firstWithCount() throws(TokenStoreError) -> (tokens: [Token], count: TokenCount) {
-        try store.firstPage(matching: filter, order: order, limit: size)
+        try store.firstPage(matching: filter, order: order, limit: size, by: actor)
     }
 
     func first() throws(TokenStoreError) -> [Token] {
-        try store.tokens(matching: filter, order: order, after: nil, limit: size)
+        try store.tokens(matching: filter, order: order, after: nil, limit: size, by: actor)
     }
 
     func last() throws(TokenStoreError) -> [Token] {
-        try store.tokens(matching: filter, order: order, before: nil, limit: size)
+        try store.tokens(matching: filter, order: order, before: nil, limit: size, by: actor)
     }
 
     /// A full window starting at `anchor` (or the row that took its place), filled backwards at the end.
     func starting(at anchor: Token?) throws(TokenStoreError) -> [Token] {
         guard let anchor else { return try first() }
-        let previous = try store.tokens(matching: filter, order: order, before: anchor, limit: 1).first
-        var rows = try store.tokens(matching: filter, order: order, after: previous, limit: size)
+        let previous = try store.tokens(matching: filter, order: order, before: anchor, limit: 1, by: actor).first
+        var rows = try store.tokens(matching: filter, order: order, after: previous, limit: size, by: actor)
         if rows.count < size {
-            let before = try store.tokens(matching: filter, order: order, before: rows.first, limit: size - rows.count)
+            let before = try store.tokens(matching: filter, order: order, before: rows.first, limit: size - rows.count, by: actor)
             rows = before + rows
         }
         return rows
     }
 
     func after(_ token: Token?, limit: Int) throws(TokenStoreError) -> [Token] {
-        try store.tokens(matching: filter, order: order, after: token, limit: limit)
+        try store.tokens(matching: filter, order: order, after: token, limit: limit, by: actor)
     }
 
     func before(_ token: Token?, limit: Int) throws(TokenStoreError) -> [Token] {
-        try store.tokens(matching: filter, order: order, before: token, limit: limit)
+        try store.tokens(matching: filter, order: order, before: token, limit: limit, by: actor)
     }
 }

@@ -153,7 +153,7 @@ struct InterfaceBench {
     /// `token list --all --limit 50`, in-process: the store call the command makes.
     func tokenList(rounds: Int) throws -> (Measurement, [String]) {
         let list = { () throws -> Void in
-            _ = try store.tokens(matching: TokenFilter(), order: TokenOrder(.created, descending: true), limit: 50)
+            _ = try store.tokens(matching: TokenFilter(), order: TokenOrder(.created, descending: true), limit: 50, by: actor)
         }
         store.traceStatements { [log] in log.append($0) }
         try list()

@@ -44,17 +44,13 @@ struct APITokens: ParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch let failure as CommandFailure {
-            StandardError.write("apitokens: \(failure.message)\n")
-            Foundation.exit(failure.status)
+            fail(failure.message, status: failure.status)
         } catch let error as TokenStoreError {
-            StandardError.write("apitokens: \(error)\n")
-            Foundation.exit(2)
+            fail(error.description)
         } catch let error as TokenDomain.ValidationError {
-            StandardError.write("apitokens: \(error.message)\n")
-            Foundation.exit(2)
+            fail(error.message)
         } catch let error as PolicyError {
-            StandardError.write("apitokens: \(error.message)\n")
-            Foundation.exit(2)
+            fail(error.message)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -62,9 +58,14 @@ struct APITokens: ParsableCommand {
             }
             // Help and version exit through here with success; real usage errors get one line and status 2.
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            StandardError.write("apitokens: \(message) (see --help)\n")
-            Foundation.exit(code == .failure || code.rawValue == 64 ? 2 : code.rawValue)
+            fail("\(message) (see --help)", status: code == .failure || code.rawValue == 64 ? 2 : code.rawValue)
         }
+    }
+
+    /// One line on stderr and the exit. Messages can quote arguments, which may hold control characters.
+    private static func fail(_ message: String, status: Int32 = 2) -> Never {
+        StandardError.write("apitokens: \(Sanitized.visible(message))\n")
+        Foundation.exit(status)
     }
 }
 

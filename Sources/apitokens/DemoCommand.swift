@@ -31,6 +31,8 @@ extension APITokens {
             let user = OSUser.current
             try store.bootstrapIfEmpty(login: user.login, name: user.name)
             try DemoSeeder(store: store).seed(osLogin: user.login, osName: user.name, tokenCount: tokens)
+            // The interface opens its own store on the file: one store per file per process.
+            store.close()
             if seedOnly {
                 print("Seeded \(tokens) tokens into \(options.databasePath)")
                 return

@@ -24,7 +24,9 @@ struct TokenJSON: Encodable {
         try container.encode(token.expiresIn.text, forKey: .expiresIn)
         try container.encode(token.expiresAt.map(RFC3339.string), forKey: .expiresAt)
         try container.encode(token.status(at: now).rawValue, forKey: .status)
-        try container.encode(token.allowedIPs.ranges.map(\.description), forKey: .allowedIPs)
+        // An unreadable stored list shows as its stored entries, never as the empty list that means any address.
+        let allowed = token.allowedIPs.unreadableText.map { $0.split(separator: ",").map(String.init) }
+        try container.encode(allowed ?? token.allowedIPs.ranges.map(\.description), forKey: .allowedIPs)
         try container.encode(RFC3339.string(token.createdAt), forKey: .createdAt)
         try container.encode(RFC3339.string(token.updatedAt), forKey: .updatedAt)
         try container.encode(token.lastUsedAt.map(RFC3339.string), forKey: .lastUsedAt)
@@ -48,12 +50,24 @@ struct AccountJSON: Encodable {
 
 /// Printing for people (aligned columns) and for scripts (JSON).
 enum Output {
-    /// Writes a value as pretty JSON on stdout.
-    static func json(_ value: some Encodable) throws {
+    /// Writes a value as JSON on stdout (pretty unless told otherwise), with every control character escaped.
+    static func json(_ value: some Encodable, pretty: Bool = true) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        print(escapingControls(String(decoding: try encoder.encode(value), as: UTF8.self)))
+    }
+
+    /// JSON text with the controls JSONEncoder leaves raw (DEL, C1, bidi and line separators) written as `\uXXXX`:
+    /// the same string to any parser, and harmless when a person `cat`s it to a terminal. They can only stand
+    /// inside strings, where the escape means the same character.
+    static func escapingControls(_ json: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            guard scalar != "\n", Sanitized.isControl(scalar) else { out.append(scalar); continue }
+            let hex = String(scalar.value, radix: 16)
+            out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+        }
+        return String(out)
     }
 
     /// Prints rows under headings in aligned columns; every cell is made safe for the terminal first.

@@ -38,10 +38,9 @@ enum Parse {
 
     /// The live token with this id, if the actor may see it.
     static func visibleToken(_ id: Int64, _ session: Session) throws -> Token {
-        guard let token = try session.store.token(id: id) else {
+        guard let token = try session.store.token(id: id, by: session.actor) else {
             throw CommandFailure.refused("no live token with id \(id)")
         }
-        try Policy.check(.view, on: token, by: session.actor)
         return token
     }
 }
@@ -100,11 +99,9 @@ extension APITokens.TokenCommand {
 
         func run() throws {
             let session = try Session(global)
-            if all && !session.actor.isAdmin {
-                throw CommandFailure.refused("--all is for administrators only; \(session.actor.login) is a \(session.actor.role.label)")
-            }
             let filter = TokenFilter(personalOwnerID: all ? nil : session.actor.id, search: search, status: status)
-            let tokens = try session.store.tokens(matching: filter, order: TokenOrder(sort, descending: desc), limit: limit)
+            let tokens = try session.store.tokens(matching: filter, order: TokenOrder(sort, descending: desc), limit: limit,
+                                                  by: session.actor)
             let now = session.store.now
             if json {
                 try Output.json(tokens.map { TokenJSON(token: $0, now: now) })
@@ -128,12 +125,17 @@ extension APITokens.TokenCommand {
             let token = try Parse.visibleToken(id, session)
             let now = session.store.now
             if json { return try Output.json(TokenJSON(token: token, now: now)) }
+            var status = token.status(at: now).label
+            if token.status(at: now) == .inactive,
+               let why = Policy.accessProblem(of: token, owner: try session.store.account(login: token.owner)) {
+                status += " (\(why))"
+            }
             let fields: [(String, String)] = [
                 ("ID", String(token.id)), ("Name", token.name), ("Type", token.kind.label),
                 ("Created by", "\(token.ownerName) (\(token.owner))"), ("Team", token.team),
                 ("Permissions", token.permissions.ids.joined(separator: ", ")), ("Expires in", token.expiresIn.text),
-                ("Expires at", Output.time(token.expiresAt)), ("Status", token.status(at: now).label),
-                ("Allowed IPs", token.allowedIPs.allowsAny ? "any" : token.allowedIPs.description),
+                ("Expires at", Output.time(token.expiresAt)), ("Status", status),
+                ("Allowed IPs", token.allowedIPs.summary),
                 ("Secret", token.hint), ("Created", Output.time(token.createdAt)), ("Updated", Output.time(token.updatedAt)),
                 ("Last used", token.lastUsedAt.map { Output.time($0) + (token.lastUsedIP.map { " from \($0)" } ?? "") } ?? "never"),
             ]
@@ -168,6 +170,9 @@ extension APITokens.TokenCommand {
             if let team { draft.teamID = try Parse.team(team, in: session.store).id }
             if let permissions = try Parse.permissions(permissions) { draft.permissions = permissions }
             let saved = try session.store.edit(id: id, expectedVersion: token.version, to: draft, by: session.actor)
+            if saved.version == token.version {
+                return print("Token \(saved.id) '\(Sanitized.visible(saved.name))' already has these values; nothing was changed")
+            }
             print("Saved token \(saved.id) '\(Sanitized.visible(saved.name))', expires \(saved.expiresAt.map(RFC3339.string) ?? "never")")
         }
     }

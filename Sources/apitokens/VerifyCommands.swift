@@ -5,9 +5,18 @@ import TokenStore
 
 /// Reads a secret from `$APITOKENS_TOKEN` or stdin: never from arguments, where `ps` would show it.
 enum SecretInput {
+    /// More than this on stdin cannot be one of our secrets, so no more is read.
+    static let maximumBytes = 4096
+
     static func read() throws -> String {
-        if let secret = ProcessInfo.processInfo.environment["APITOKENS_TOKEN"], !secret.isEmpty { return secret }
         let interactive = isatty(STDIN_FILENO) == 1
+        if let secret = ProcessInfo.processInfo.environment["APITOKENS_TOKEN"], !secret.isEmpty {
+            // A different secret waiting on stdin is a mistake to point out, not something to override silently.
+            if !interactive, let piped = try waitingLine(), !piped.isEmpty, piped != secret {
+                throw CommandFailure.refused("a token is in $APITOKENS_TOKEN and a different one on stdin; give only one")
+            }
+            return secret
+        }
         var saved = termios()
         if interactive {
             StandardError.write("Token (input hidden): ")
@@ -22,10 +31,36 @@ enum SecretInput {
                 StandardError.write("\n")
             }
         }
-        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+        guard let line = try firstLine(), !line.isEmpty else {
             throw CommandFailure.refused("no token given: pipe it on stdin or set APITOKENS_TOKEN")
         }
         return line
+    }
+
+    /// The first line on stdin if something is already waiting there (or it is at its end), without blocking.
+    private static func waitingLine() throws -> String? {
+        var ready = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, 0) == 1, ready.revents & Int16(POLLIN | POLLHUP) != 0 else { return nil }
+        return try firstLine()
+    }
+
+    /// Reads up to the first newline, at most `maximumBytes`; the newline (and a CR before it) is dropped.
+    private static func firstLine() throws -> String? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while bytes.count <= maximumBytes {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            bytes += chunk.prefix(count)
+            if bytes.contains(UInt8(ascii: "\n")) { break }
+        }
+        if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) { bytes = Array(bytes[..<newline]) }
+        guard bytes.count <= maximumBytes else {
+            throw CommandFailure.refused("stdin holds more than \(maximumBytes) bytes before its first newline; that is not a token")
+        }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -52,13 +87,19 @@ extension APITokens {
                 clientIP: try ip.map(Self.address),
                 permissions: try permissions.flatMap { $0.split(separator: ",") }.map { try Permission.parse(String($0)) },
                 team: team, site: site)
+            // Whatever stops the token being judged (bad input, a malformed secret, a missing or unreadable database)
+            // is an inactive answer like any other; only --explain tells them apart. A malformed secret or bad
+            // checksum is refused before the database is even opened, and a check never creates a database.
             let answer: Verification
-            // A malformed secret or bad checksum is refused before the database is even opened.
             do {
                 let secret = try TokenSecret(parsing: try SecretInput.read())
-                answer = try TokenStore(path: global.databasePath).verify(secret, request)
+                answer = try TokenStore(path: global.databasePath, access: .check).verify(secret, request)
             } catch let error as TokenDomain.ValidationError {
                 answer = .inactive(reason: error.message)
+            } catch let error as CommandFailure {
+                answer = .inactive(reason: error.message)
+            } catch {
+                answer = .inactive(reason: "\(error)")
             }
             switch answer {
             case .active(let token, let granted):
@@ -78,9 +119,7 @@ extension APITokens {
         }
 
         static func printCompact(_ value: some Encodable) throws {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+            try Output.json(value, pretty: false)
         }
     }
 
@@ -96,11 +135,10 @@ extension APITokens {
         func run() throws {
             let clientIP = try ip.map(Verify.address)
             let raw = try SecretInput.read()
-            let store = try TokenStore(path: global.databasePath)
             guard let secret = try? TokenSecret(parsing: raw) else {
                 throw CommandFailure.refused("the token is not active; it cannot refresh itself")
             }
-            let token = try store.refreshSelf(secret, clientIP: clientIP)
+            let token = try TokenStore(path: global.databasePath, access: .existing).refreshSelf(secret, clientIP: clientIP)
             struct Refreshed: Encodable { let token_id: Int64; let expires_at: String? }
             try Verify.printCompact(Refreshed(token_id: token.id, expires_at: token.expiresAt.map(RFC3339.string)))
         }
@@ -115,12 +153,13 @@ extension APITokens {
         @Option(help: "At most this many events.") var limit: Int?
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            if let limit, limit < 1 { throw ArgumentParser.ValidationError("--limit must be at least 1") }
+        }
+
         func run() throws {
             let session = try Session(global)
-            guard session.actor.isAdmin else {
-                throw CommandFailure.refused("the audit log is for administrators only; \(session.actor.login) is a \(session.actor.role.label)")
-            }
-            let events = try session.store.auditLog(limit: limit)
+            let events = try session.store.auditLog(limit: limit, by: session.actor)
             if json {
                 struct EventJSON: Encodable {
                     let id: Int64, at: String, actor: String, action: String

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `apitokens` binary on a private database, as a script or a service would.
 struct CLIRunner {
@@ -21,12 +22,9 @@ struct CLIRunner {
         return root.appendingPathComponent(".build/debug/apitokens").path
     }()
 
-    let directory: URL
+    let scratch = ScratchDirectory("apitokens-e2e")
+    var directory: URL { scratch.url }
     var database: String { directory.appendingPathComponent("tokens.sqlite").path }
-
-    init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-e2e-\(UUID().uuidString)")
-    }
 
     /// Runs `apitokens ARGS --db <private db>` with optional stdin and extra environment.
     @discardableResult

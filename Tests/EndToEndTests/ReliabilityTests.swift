@@ -89,19 +89,28 @@ struct ReliabilityTests {
             try ChildProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
                                                       CLIRunner.binary, "token", "list", "--db", cli.database])
         }
-        // A database the user may read but not write
+        // Another user's database, even one they let everybody write, is never adopted
+        chmod(cli.directory.path, 0o777)
+        chmod(cli.database, 0o666)
+        let foreign = try asNobody()
+        #expect(foreign.status == 2 && foreign.stderr.contains("belongs to root"), "\(foreign.stderr)")
+        // The user's own database, which they may read but not write
+        chown(cli.directory.path, 65534, 65534)
+        chown(cli.database, 65534, 65534)
         chmod(cli.directory.path, 0o755)
-        chmod(cli.database, 0o644)
+        chmod(cli.database, 0o444)
         let file = try asNobody()
         #expect(file.status == 2 && file.stderr.contains("is read-only"), "\(file.stderr)")
-        // A writable database in a directory the user may not write
+        // Their writable database in a directory they may not write
         chmod(cli.directory.path, 0o555)
-        chmod(cli.database, 0o666)
+        chmod(cli.database, 0o600)
         let folder = try asNobody()
         #expect(folder.status == 2 && folder.stderr.contains("directory"), "\(folder.stderr)")
+        chown(cli.directory.path, 0, 0)
+        chown(cli.database, 0, 0)
         chmod(cli.directory.path, 0o700)
         chmod(cli.database, 0o600)
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)
-        #expect(file.stderr.split(separator: "\n").count == 1 && folder.stderr.split(separator: "\n").count == 1)
+        #expect([foreign, file, folder].allSatisfy { $0.stderr.split(separator: "\n").count == 1 })
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 import TokenDomain
 import TokenStore
 
@@ -19,7 +20,7 @@ struct AuditFailClosedTests {
         #expect(throws: TokenStoreError.self) { try fixture.store.create(try fixture.draft("lost"), by: fixture.user) }
         #expect(throws: TokenStoreError.self) { try fixture.store.roll(id: token.id, by: fixture.user) }
         #expect(throws: TokenStoreError.self) { try fixture.store.revoke(ids: [token.id], by: fixture.user) }
-        #expect(try fixture.store.tokens(matching: TokenFilter(), order: TokenOrder(.name)).map(\.name) == ["kept"])
+        #expect(try fixture.store.tokens(matching: TokenFilter(), order: TokenOrder(.name), by: try fixture.store.root()).map(\.name) == ["kept"])
         guard case .active = try fixture.store.verify(secret, VerificationRequest()) else {
             Issue.record("the failed roll or revoke took effect"); return
         }

@@ -3,13 +3,16 @@ import GRDB
 import Testing
 import TokenDomain
 @testable import TokenStore
+import TestSupport
 
 /// The database file is ours alone: private modes, and foreign files left byte-for-byte untouched.
 @Suite(.serialized)
 struct DatabaseFileTests {
+    let scratch = ScratchDirectory("apitokens-file")
+
+    /// A path in a new directory of its own, inside this test's scratch directory.
     func temporaryPath(_ name: String = "tokens.sqlite") -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-file-\(UUID().uuidString)")
-            .appendingPathComponent(name).path
+        scratch.path(UUID().uuidString + "/" + name)
     }
 
     func mode(_ path: String) throws -> Int {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TokenDomain
 @testable import TokenStore
+import TestSupport
 
 /// Search answers the same whichever index serves it, stays in step with every write, and reaches old databases.
 struct SearchIndexTests {
@@ -21,7 +22,7 @@ struct SearchIndexTests {
     /// Every live token, filtered in Swift: what any search must return.
     static func expected(_ store: TokenStore, _ needle: String, personalOwner: Int64? = nil) throws -> Set<Int64> {
         let folded = needle.lowercased()
-        let everything = try store.tokens(matching: TokenFilter(personalOwnerID: personalOwner), order: TokenOrder(.name))
+        let everything = try store.tokens(matching: TokenFilter(personalOwnerID: personalOwner), order: TokenOrder(.name), by: try store.root())
         let accounts = try store.accounts()
         return Set(everything.filter { token in
             let owner = accounts.first { $0.login == token.owner }
@@ -38,11 +39,11 @@ struct SearchIndexTests {
             for descending in [false, true] {
                 let order = TokenOrder(sort, descending: descending)
                 let filter = TokenFilter(search: needle)
-                let viaCandidates = try candidates.tokens(matching: filter, order: order).map(\.id)
-                let viaWalk = try walk.tokens(matching: filter, order: order).map(\.id)
+                let viaCandidates = try candidates.tokens(matching: filter, order: order, by: try candidates.root()).map(\.id)
+                let viaWalk = try walk.tokens(matching: filter, order: order, by: try walk.root()).map(\.id)
                 #expect(Set(viaCandidates) == expected, "\(needle) \(sort)")
                 #expect(viaWalk == viaCandidates, "\(needle) \(sort) \(descending)")
-                let lastPage = try walk.tokens(matching: filter, order: order, before: nil, limit: 7).map(\.id)
+                let lastPage = try walk.tokens(matching: filter, order: order, before: nil, limit: 7, by: try walk.root()).map(\.id)
                 #expect(lastPage == Array(viaCandidates.suffix(7)), "End with \(needle) \(sort)")
             }
         }
@@ -56,14 +57,14 @@ struct SearchIndexTests {
             let expected = try Self.expected(candidates, needle, personalOwner: bruno.id)
             for sort in TokenSort.allCases {
                 let order = TokenOrder(sort, descending: sort == .expires)
-                let viaCandidates = try candidates.tokens(matching: filter, order: order)
-                let viaWalk = try walk.tokens(matching: filter, order: order)
+                let viaCandidates = try candidates.tokens(matching: filter, order: order, by: try candidates.root())
+                let viaWalk = try walk.tokens(matching: filter, order: order, by: try walk.root())
                 #expect(!expected.isEmpty && Set(viaCandidates.map(\.id)) == expected, "\(needle) \(sort)")
                 #expect(viaWalk.map(\.id) == viaCandidates.map(\.id), "\(needle) \(sort)")
                 #expect(viaCandidates.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
             }
-            #expect(try candidates.count(matching: filter) == .exact(expected.count))
-            switch try walk.count(matching: filter) {
+            #expect(try candidates.count(matching: filter, by: try candidates.root()) == .exact(expected.count))
+            switch try walk.count(matching: filter, by: try walk.root()) {
             case .exact(let counted): #expect(counted == expected.count, "\(needle)")
             case .atLeast(let counted): #expect(counted <= expected.count && !needle.isEmpty, "\(needle)")
             }
@@ -72,12 +73,12 @@ struct SearchIndexTests {
 
     @Test func countsAreExactWhenCheapAndSayMoreThanOtherwise() throws {
         let (candidates, walk) = try Self.seededPair()
-        #expect(try candidates.count(matching: TokenFilter()) == .exact(300))
-        #expect(try walk.count(matching: TokenFilter()) == .exact(300))
+        #expect(try candidates.count(matching: TokenFilter(), by: try candidates.root()) == .exact(300))
+        #expect(try walk.count(matching: TokenFilter(), by: try walk.root()) == .exact(300))
         let deploys = try Self.expected(candidates, "deploy").count
-        #expect(try candidates.count(matching: TokenFilter(search: "deploy")) == .exact(deploys))
-        #expect(try walk.count(matching: TokenFilter(search: "deploy")) == .atLeast(4))
-        #expect(try walk.count(matching: TokenFilter(search: "no such token")) == .exact(0))
+        #expect(try candidates.count(matching: TokenFilter(search: "deploy"), by: try candidates.root()) == .exact(deploys))
+        #expect(try walk.count(matching: TokenFilter(search: "deploy"), by: try walk.root()) == .atLeast(4))
+        #expect(try walk.count(matching: TokenFilter(search: "no such token"), by: try walk.root()) == .exact(0))
     }
 
     @Test(arguments: ["", "deploy", "gi", "bruno", "no such token"])
@@ -87,9 +88,9 @@ struct SearchIndexTests {
         for store in [candidates, walk] {
             for filter in [TokenFilter(search: needle), TokenFilter(personalOwnerID: bruno.id, search: needle)] {
                 let order = TokenOrder(.team, descending: true)
-                let first = try store.firstPage(matching: filter, order: order, limit: 9)
-                #expect(first.tokens.map(\.id) == (try store.tokens(matching: filter, order: order, limit: 9)).map(\.id))
-                #expect(first.count == (try store.count(matching: filter)))
+                let first = try store.firstPage(matching: filter, order: order, limit: 9, by: try store.root())
+                #expect(first.tokens.map(\.id) == (try store.tokens(matching: filter, order: order, limit: 9, by: try store.root())).map(\.id))
+                #expect(first.count == (try store.count(matching: filter, by: try store.root())))
             }
         }
     }
@@ -98,24 +99,24 @@ struct SearchIndexTests {
         let fixture = try StoreFixture()
         let store = fixture.store
         let (token, _) = try store.create(try fixture.draft("Quarterly invoice sync"), by: fixture.user)
-        #expect(try store.tokens(matching: TokenFilter(search: "invoice"), order: TokenOrder(.name)).map(\.id) == [token.id])
-        #expect(try store.count(matching: TokenFilter()) == .exact(1))
+        #expect(try store.tokens(matching: TokenFilter(search: "invoice"), order: TokenOrder(.name), by: try store.root()).map(\.id) == [token.id])
+        #expect(try store.count(matching: TokenFilter(), by: try store.root()) == .exact(1))
 
         _ = try store.edit(id: token.id, to: try fixture.draft("Monthly billing sync"), by: fixture.user)
-        #expect(try store.tokens(matching: TokenFilter(search: "invoice"), order: TokenOrder(.name)).isEmpty)
-        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).map(\.id) == [token.id])
+        #expect(try store.tokens(matching: TokenFilter(search: "invoice"), order: TokenOrder(.name), by: try store.root()).isEmpty)
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name), by: try store.root()).map(\.id) == [token.id])
 
         _ = try store.roll(id: token.id, by: fixture.user)
-        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).count == 1)
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name), by: try store.root()).count == 1)
 
         _ = try store.revoke(ids: [token.id], by: fixture.user)
-        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).isEmpty)
-        #expect(try store.count(matching: TokenFilter()) == .exact(0))
-        #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id)) == .exact(0))
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name), by: try store.root()).isEmpty)
+        #expect(try store.count(matching: TokenFilter(), by: try store.root()) == .exact(0))
+        #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id), by: try store.root()) == .exact(0))
 
         let (again, _) = try store.create(try fixture.draft("Monthly billing sync"), by: fixture.user)
-        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name)).map(\.id) == [again.id])
-        #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id)) == .exact(1))
+        #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name), by: try store.root()).map(\.id) == [again.id])
+        #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id), by: try store.root()) == .exact(1))
     }
 
     @Test func removingAnAccountTakesItsPersonalTokensOutOfSearchAndCounts() throws {
@@ -124,8 +125,8 @@ struct SearchIndexTests {
         _ = try store.create(try fixture.draft("Laptop script"), by: fixture.user)
         _ = try store.create(try fixture.draft("Shared deploy", kind: .admin), by: fixture.admin)
         try store.removeAccount(login: "jo", by: fixture.admin)
-        #expect(try store.tokens(matching: TokenFilter(search: "laptop"), order: TokenOrder(.name)).isEmpty)
-        #expect(try store.count(matching: TokenFilter()) == .exact(1))
+        #expect(try store.tokens(matching: TokenFilter(search: "laptop"), order: TokenOrder(.name), by: try store.root()).isEmpty)
+        #expect(try store.count(matching: TokenFilter(), by: try store.root()) == .exact(1))
     }
 
     @Test func tokensAreDecodedByTheColumnPositionsTheTableHas() throws {
@@ -135,9 +136,8 @@ struct SearchIndexTests {
     }
 
     @Test func aVersionOneDatabaseGetsItsSearchIndexOnOpening() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-v1-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("tokens.sqlite").path
+        let scratch = ScratchDirectory("apitokens-v1")
+        let path = scratch.path("tokens.sqlite")
         let old = try DatabaseQueue(path: path)
         try old.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")
@@ -156,7 +156,7 @@ struct SearchIndexTests {
         }
         try old.close()
         let store = try TokenStore(path: path)
-        #expect(try store.tokens(matching: TokenFilter(search: "legacy"), order: TokenOrder(.name)).map(\.name) == ["Legacy exporter"])
-        #expect(try store.count(matching: TokenFilter()) == .exact(1))
+        #expect(try store.tokens(matching: TokenFilter(search: "legacy"), order: TokenOrder(.name), by: try store.root()).map(\.name) == ["Legacy exporter"])
+        #expect(try store.count(matching: TokenFilter(), by: try store.root()) == .exact(1))
     }
 }

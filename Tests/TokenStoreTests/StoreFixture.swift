@@ -1,12 +1,13 @@
 import Foundation
 import TokenDomain
 import TokenStore
+import TestSupport
 
 /// A temporary on-disk store with an admin, a user and a viewer, at a fixed moment.
 struct StoreFixture {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    let directory: URL
+    let directory: ScratchDirectory
     let store: TokenStore
     let admin: Account
     let user: Account
@@ -15,8 +16,8 @@ struct StoreFixture {
     let platform: Team
 
     init(clock: any Clock = FixedClock(StoreFixture.start)) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-test-\(UUID().uuidString)")
-        store = try TokenStore(path: directory.appendingPathComponent("tokens.sqlite").path, clock: clock)
+        directory = ScratchDirectory("apitokens-test")
+        store = try TokenStore(path: directory.path("tokens.sqlite"), clock: clock)
         try store.bootstrapIfEmpty(login: "root", name: "Root Admin")
         let root = try requireAccount(store.account(login: "root"))
         web = try store.addTeam(name: "Web", by: root)

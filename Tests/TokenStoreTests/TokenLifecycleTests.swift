@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TokenDomain
 @testable import TokenStore
 
@@ -25,7 +26,7 @@ struct TokenLifecycleTests {
         }
         #expect(verified.id == token.id)
         #expect(granted == PermissionSet([.readSite, .runTests]))
-        let used = try #require(try fixture.store.token(id: token.id))
+        let used = try #require(try fixture.store.token(id: token.id, by: try fixture.store.root()))
         #expect(used.lastUsedAt == StoreFixture.start)
         #expect(used.lastUsedIP == "203.0.113.9")
     }
@@ -43,8 +44,8 @@ struct TokenLifecycleTests {
         let (token, secret) = try fixture.store.create(try fixture.draft("CI"), by: fixture.user)
         try fixture.store.revoke(ids: [token.id], by: fixture.admin)
         #expect(try fixture.store.verify(secret, VerificationRequest()) == .inactive(reason: "token was revoked"))
-        #expect(try fixture.store.tokens(matching: TokenFilter(), order: TokenOrder(.name)).isEmpty)
-        #expect(try fixture.store.auditLog().first?.action == "revoke")
+        #expect(try fixture.store.tokens(matching: TokenFilter(), order: TokenOrder(.name), by: try fixture.store.root()).isEmpty)
+        #expect(try fixture.store.auditLog(by: try fixture.store.root()).first?.action == "revoke")
     }
 
     @Test func namesAreUniquePerOwnerCaseInsensitivelyAmongLiveTokens() throws {
@@ -69,7 +70,7 @@ struct TokenLifecycleTests {
         let (token, _) = try fixture.store.create(try fixture.draft("mine"), by: fixture.viewer)
         #expect(throws: TokenStoreError.self) { try fixture.store.revoke(ids: [token.id], by: fixture.user) }
         #expect(throws: TokenStoreError.self) { try fixture.store.roll(id: token.id, by: fixture.user) }
-        #expect(try fixture.store.token(id: token.id) != nil)
+        #expect(try fixture.store.token(id: token.id, by: try fixture.store.root()) != nil)
     }
 
     @Test func editingAnExpiredTokenRefreshesItAndOtherwiseKeepsTheExpiry() throws {
@@ -148,7 +149,7 @@ struct TokenLifecycleTests {
         draft.expiresIn = .days(90)
         _ = try fixture.store.edit(id: token.id, to: draft, by: fixture.user)
         try fixture.store.revoke(ids: [token.id], by: fixture.user)
-        let log = try fixture.store.auditLog()
+        let log = try fixture.store.auditLog(by: try fixture.store.root())
         #expect(Array(log.prefix(4).map(\.action)) == ["revoke", "edit", "roll", "create"])
         #expect(log[1].details.contains("expires_in: 30d → 90d"))
         let everything = log.map { "\($0.details) \($0.tokenName ?? "")" }.joined()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TokenDomain
 import TokenStore
 @testable import TokenViewModels
@@ -60,7 +61,7 @@ struct AppModelTests {
 
     @Test func movingPastTheWindowScrollsAndEndReachesTheLastRow() throws {
         let fixture = try ModelFixture(height: 15)
-        let all = try fixture.store.tokens(matching: TokenFilter(), order: fixture.state.table.order)
+        let all = try fixture.store.tokens(matching: TokenFilter(), order: fixture.state.table.order, by: try fixture.store.root())
         for _ in 0..<12 { fixture.send(.move(.down)) }
         #expect(fixture.state.table.selected?.id == all[12].id)
         fixture.send(.move(.end))
@@ -159,7 +160,7 @@ struct AppModelTests {
         #expect(form.errors[.name] != nil)
         #expect(form.errors[.allowedIPs]?.contains("010.1.1.1") == true)
         #expect(form.focus == .name)
-        #expect(try fixture.store.count(matching: TokenFilter()) == .exact(60))
+        #expect(try fixture.store.count(matching: TokenFilter(), by: try fixture.store.root()) == .exact(60))
     }
 
     @Test func formRefusesControlCharactersInTheName() throws {
@@ -168,7 +169,7 @@ struct AppModelTests {
         fixture.type("evil\u{1B}]52;c;aGk=\u{07}", into: Action.formEdit)
         fixture.send(.formSubmit)
         #expect(fixture.form?.errors[.name]?.contains("control characters") == true)
-        #expect(try fixture.store.count(matching: TokenFilter()) == .exact(60))
+        #expect(try fixture.store.count(matching: TokenFilter(), by: try fixture.store.root()) == .exact(60))
     }
 
     @Test func viewerFormOffersOnlyReadSite() throws {
@@ -254,7 +255,7 @@ struct AppModelTests {
         while fixture.state.table.selected?.status(at: ModelFixture.now) != .expired { fixture.send(.move(.down)) }
         let expired = try #require(fixture.state.table.selected)
         fixture.send(.refreshSelected)
-        let refreshed = try #require(try fixture.store.token(id: expired.id))
+        let refreshed = try #require(try fixture.store.token(id: expired.id, by: try fixture.store.root()))
         #expect(refreshed.status(at: ModelFixture.now) != .expired)
         #expect(fixture.state.table.rows.first { $0.id == expired.id }?.expiresAt == refreshed.expiresAt)
         #expect(fixture.state.message?.text.hasPrefix("Refreshed") == true)
