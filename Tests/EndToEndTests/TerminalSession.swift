@@ -8,11 +8,14 @@ final class TerminalSession {
     let cli = CLIRunner()
     private(set) var exitFile: String
 
-    /// Seeds a demo database, then opens the UI on it in a terminal of the given size.
-    init(width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = []) throws {
+    /// Seeds a demo database, then opens the UI on it in a terminal of the given size. With `demo`, one
+    /// `apitokens demo` process seeds and opens the UI, as the README's first command does.
+    init(width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = [],
+         demo: Bool = false) throws {
         exitFile = cli.directory.appendingPathComponent("exit-status").path
-        try cli.run(["demo", "--seed-only"])
-        let command = "TERM=\(term) \(CLIRunner.binary) --db \(cli.database) \(arguments.joined(separator: " ")); echo $? > \(exitFile); sleep 30"
+        if !demo { try cli.run(["demo", "--seed-only"]) }
+        let program = demo ? "\(CLIRunner.binary) demo" : CLIRunner.binary
+        let command = "TERM=\(term) \(program) --db \(cli.database) \(arguments.joined(separator: " ")); echo $? > \(exitFile); sleep 30"
         try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
         try waitFor("tokens")
     }

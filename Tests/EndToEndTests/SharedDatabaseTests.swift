@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// An open UI shares its database with other processes: nothing it reports done is lost, and it acts on the
+/// account as it is now, not as it was when it opened.
+@Suite(.serialized, .timeLimit(.minutes(1)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
+struct SharedDatabaseTests {
+    /// The README's first command (`demo`) and a plain UI: other processes opening and closing the file leave the
+    /// WAL in place, the UI's writes are seen by them, and after quitting the file is sound and holds them.
+    @Test(arguments: [true, false])
+    func otherProcessesNeverTakeTheWALFromUnderAnOpenUI(demo: Bool) throws {
+        let ui = try TerminalSession(demo: demo)
+        // Given another process that opens and closes the database while the UI has it open
+        #expect(try ui.cli.run(["token", "show", "29"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: ui.cli.database + "-wal"))
+        // When the UI creates a token
+        try ui.press("n")
+        try ui.waitFor("New admin token")
+        try ui.type("seen by others")
+        try ui.press("C-s")
+        try ui.waitFor("will not be shown again")
+        try ui.press("Enter")
+        // Then other processes see it at once, and still after the UI has quit
+        #expect(try ui.cli.run(["token", "list", "--all", "--search", "seen by others"]).stdout.contains("seen by others"))
+        #expect(try ui.cli.run(["token", "show", "1"]).status == 0)
+        try ui.press("q")
+        #expect(ui.exitStatus() == 0)
+        let check = try ChildProcess.run("/usr/bin/sqlite3", [ui.cli.database, "PRAGMA integrity_check"])
+        #expect(check.stdout == "ok\n")
+        let listed = try ui.cli.run(["token", "list", "--all", "--search", "seen by others", "--json"])
+        #expect(listed.status == 0 && listed.stdout.contains("\"name\" : \"seen by others\""), "\(listed.stderr)")
+    }
+
+    /// An admin's UI stays open while another admin demotes, then removes, its account: the store refuses what the
+    /// account may no longer do, the UI says why, and the audit log records nothing done in its name.
+    @Test func aDemotedThenRemovedAccountsOpenUICannotChangeTokens() throws {
+        let ui = try TerminalSession(arguments: ["--as", "alice"])
+        try ui.waitFor("Alice Nguyen (alice, Administrator)")
+        // An admin token is selected on the API Tokens tab, and alice is demoted meanwhile
+        #expect(try ui.cli.run(["account", "set-role", "alice", "user"]).status == 0)
+        try ui.press("r")
+        try ui.waitFor("only administrators can refresh admin tokens; alice is a User")
+        try ui.press("R")
+        try ui.waitFor("Personal Access Tokens")
+        #expect(!ui.screen.contains("Roll the secret"))
+        // Once removed, even her own tokens are out of reach
+        #expect(try ui.cli.run(["account", "remove", "alice"]).status == 0)
+        try ui.press("x")
+        try ui.waitFor("alice was removed by an administrator")
+        let audit = try ui.cli.run(["audit", "--json"])
+        #expect(audit.status == 0)
+        let events = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(!events.contains { $0["actor"] as? String == "alice" && ["refresh", "roll", "revoke"].contains($0["action"] as? String) })
+        try ui.press("q")
+    }
+}
