@@ -117,14 +117,15 @@ enum DatabaseFile {
         }
     }
 
-    /// Brings the database, -wal and -shm back to 0600 in case they predate us: regular files of ours only,
-    /// never through a symbolic link, and without opening them.
+    /// Takes group and other access off the database, -wal and -shm in case they predate us: regular files of ours
+    /// only, never through a symbolic link, without opening them, and never adding a permission (a file its owner
+    /// made read-only stays read-only).
     static func tightenModes(path: String) {
         for suffix in ["", "-wal", "-shm"] {
             var info = stat()
             guard lstat(path + suffix, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid(),
                   info.st_mode & 0o077 != 0 else { continue }
-            chmod(path + suffix, 0o600)
+            chmod(path + suffix, info.st_mode & 0o700)
         }
     }
 }

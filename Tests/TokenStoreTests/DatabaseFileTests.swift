@@ -98,3 +98,73 @@ struct DatabaseFileTests {
         try queue.close()
     }
 }
+
+/// What is at the database path is judged by `stat` before anything opens it.
+@Suite(.serialized)
+struct DatabasePathTests {
+    let scratch = ScratchDirectory("apitokens-path")
+
+    func refusal(_ path: String, access: StoreAccess = .create) -> TokenStoreError? {
+        do {
+            _ = try TokenStore(path: path, access: access)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func aFIFOIsRefusedWithoutHanging() throws {
+        let path = scratch.path("fifo.sqlite")
+        #expect(mkfifo(path, 0o600) == 0)
+        #expect(refusal(path) == .notRegularFile(path: path))
+        #expect(refusal(path, access: .check) == .notRegularFile(path: path))
+    }
+
+    @Test func aDirectorySaysItIsADirectory() throws {
+        let path = scratch.path("folder")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        #expect(refusal(path) == .isDirectory(path: path))
+        #expect(refusal(path)?.description.contains("is a directory") == true)
+    }
+
+    @Test func aHardLinkedDatabaseIsRefused() throws {
+        let path = scratch.path("tokens.sqlite")
+        try TokenStore(path: path).close()
+        #expect(link(path, scratch.path("other-name.sqlite")) == 0)
+        #expect(refusal(path) == .hardLinked(path: path, links: 2))
+    }
+
+    @Test func checksAndExistingOpensNeverCreateAnything() throws {
+        let path = scratch.path("missing/tokens.sqlite")
+        #expect(refusal(path, access: .check) == .missing(path: path))
+        #expect(refusal(path, access: .existing) == .missing(path: path))
+        #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent))
+    }
+
+    @Test func tighteningModesNeverFollowsASymbolicLink() throws {
+        let path = scratch.path("tokens.sqlite")
+        try TokenStore(path: path).close()
+        let elsewhere = scratch.path("someone-elses-file")
+        FileManager.default.createFile(atPath: elsewhere, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(symlink(elsewhere, path + "-wal") == 0)
+        DatabaseFile.tightenModes(path: path)
+        #expect((try FileManager.default.attributesOfItem(atPath: elsewhere)[.posixPermissions] as? Int) == 0o644)
+    }
+
+    @Test func writesAreSynchronousFull() throws {
+        let store = try TokenStore(path: scratch.path("tokens.sqlite"))
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+    }
+
+    /// Two stores on one file in one process work side by side (the end-to-end tests show the locks survive).
+    @Test func aSecondStoreOnTheSameFileWorksBesideTheFirst() throws {
+        let path = scratch.path("tokens.sqlite")
+        let first = try TokenStore(path: path)
+        try first.bootstrapIfEmpty(login: "root", name: "Root")
+        let second = try TokenStore(path: path)
+        #expect(try second.account(login: "root") != nil)
+        second.close()
+        #expect(try first.account(login: "root") != nil)
+        #expect(try first.integrityCheck() == "ok")
+    }
+}

@@ -46,6 +46,10 @@ struct QueryTests {
         try store.bootstrapIfEmpty(login: "root", name: "Root")
         try DemoSeeder(store: store).seed(osLogin: "root", osName: "Root", tokenCount: 60)
         let now = store.now
+        // One owner leaves a team where they hold a live personal token, which makes it inactive.
+        let personal = try #require(try store.tokens(matching: TokenFilter(status: .active), order: TokenOrder(.name), by: try store.root())
+            .first { $0.kind == .personal && $0.owner != "root" })
+        try store.leave(login: personal.owner, team: personal.team, by: try store.root())
         let sorted = try store.tokens(matching: TokenFilter(), order: TokenOrder(.expires), by: try store.root())
         guard case .exact(let expired) = try store.count(matching: TokenFilter(status: .expired), by: try store.root()) else {
             Issue.record("60 tokens are counted exactly")
