@@ -131,6 +131,8 @@ public final class AppModel {
 
     private func sendToTable(_ action: Action) {
         if state.helpVisible { state.helpVisible = false }
+        let changes: [Action] = [.newToken, .editSelected, .refreshSelected, .rollSelected, .revokeSelected]
+        if state.actorRemoved, changes.contains(action) { return notify(Self.removedNote(state.actor), error: true) }
         switch action {
         case .move(let movement): move(movement)
         case .selectRow(let index):
@@ -440,7 +442,7 @@ public final class AppModel {
             guard let current = try store.account(login: before.login), current.id == before.id else {
                 if !state.actorRemoved { state.table.rows = []; state.table.events = []; state.table.total = .exact(0) }
                 state.actorRemoved = true
-                return notify("Your account \(before.login) was removed by an administrator; it can no longer act", error: true)
+                return notify(Self.removedNote(before), error: true)
             }
             state.actorRemoved = false
             guard current != before else { return }
@@ -473,6 +475,10 @@ public final class AppModel {
 
     private func notify(_ text: String, error: Bool = false) {
         state.message = StatusMessage(text: text, isError: error)
+    }
+
+    private static func removedNote(_ account: Account) -> String {
+        "Your account \(account.login) was removed by an administrator; it can no longer act"
     }
 
     static func format(_ date: Date?) -> String {

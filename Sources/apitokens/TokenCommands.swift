@@ -89,7 +89,7 @@ extension APITokens.TokenCommand {
         @Option(help: "Only tokens whose name or creator contains this text (one or two characters: starts with it).") var search = ""
         @Option(help: "name, kind, owner, team, created, expires or last-used.") var sort: TokenSort = .created
         @Flag(help: "Sort in descending order.") var desc = false
-        @Option(help: "Only active, expiring or expired tokens.") var status: TokenStatus?
+        @Option(help: "Only active, expiring, expired or inactive tokens.") var status: TokenStatus?
         @Option(help: "At most this many tokens.") var limit: Int?
         @Flag(help: "Print JSON.") var json = false
 

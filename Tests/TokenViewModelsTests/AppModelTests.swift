@@ -53,6 +53,32 @@ struct AppModelTests {
         #expect(user.state.table.rows.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
     }
 
+    /// Another admin demotes, then removes, the person at the keyboard: the next reload shows it, and what they
+    /// may no longer do is refused by the store with a reason.
+    @Test func aRoleChangedElsewhereShowsAtOnce() throws {
+        let fixture = try ModelFixture(as: "alice")
+        let admin = try fixture.store.root()
+        let adminToken = try #require(fixture.state.table.rows.first { $0.kind == .admin })
+        try fixture.store.setRole(login: "alice", role: .user, by: admin)
+        // Before any reload the table still shows the API Tokens tab; the store refuses regardless.
+        fixture.send(.selectRow(try #require(fixture.state.table.rows.firstIndex(of: adminToken))), .refreshSelected)
+        #expect(fixture.state.message?.text.contains("only administrators can refresh admin tokens; alice is a User") == true)
+        #expect(fixture.state.actor.role == .user)
+        #expect(fixture.state.table.tabs == [.personal] && fixture.state.table.tab == .personal)
+        #expect(try fixture.store.token(id: adminToken.id, by: admin)?.version == adminToken.version)
+
+        try fixture.store.removeAccount(login: "alice", by: admin)
+        fixture.send(.reload)
+        #expect(fixture.state.actorRemoved)
+        #expect(fixture.state.table.rows.isEmpty)
+        #expect(fixture.state.message?.text.contains("alice was removed by an administrator") == true)
+        for action in [Action.newToken, .editSelected, .refreshSelected, .rollSelected, .revokeSelected] {
+            fixture.send(action)
+            #expect(fixture.state.modal == nil, "\(action)")
+            #expect(fixture.state.message?.text.contains("alice was removed by an administrator") == true, "\(action)")
+        }
+    }
+
     @Test func windowHoldsOnlyTheRowsThatFit() throws {
         let fixture = try ModelFixture(height: 15)
         #expect(fixture.state.table.pageSize == 10)
