@@ -11,6 +11,15 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The check service. Hummingbird's default traits (swift-configuration, full Foundation) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -24,11 +33,28 @@ let package = Package(
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TokenViewModels", dependencies: ["TokenDomain", "TokenStore"]),
         .target(name: "TerminalUI", dependencies: ["TokenViewModels", "TokenDomain", "TokenStore", "CNCursesW"]),
+        .target(
+            name: "TokenService",
+            dependencies: [
+                "TokenDomain", "TokenStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "apitokens",
             dependencies: [
-                "TokenDomain", "TokenStore", "TokenViewModels", "TerminalUI",
+                "TokenDomain", "TokenStore", "TokenViewModels", "TerminalUI", "TokenService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The performance report: `swift build -c release && .build/release/apitokens-bench`. Not part of `swift test`.
@@ -48,6 +74,7 @@ let package = Package(
         ]),
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain"]),
+        .testTarget(name: "TokenServiceTests", dependencies: ["TokenService", "TokenDomain", "TokenStore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["apitokens", "TestSupport"]),
     ]
 )

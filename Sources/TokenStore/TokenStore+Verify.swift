@@ -17,30 +17,76 @@ public struct VerificationRequest: Sendable {
     }
 }
 
-/// The answer to a verification: active with what the token grants, or inactive with a reason for `--explain`.
+/// The answer to a verification, with a reason for `--explain` when it is not active.
 public enum Verification: Sendable, Equatable {
+    /// A good token, and what it grants now.
     case active(Token, granted: PermissionSet)
+    /// The token itself is no good: unknown, revoked, expired, rolled out, unreadable, or its owner lost access.
     case inactive(reason: String)
+    /// A good token that does not reach what the request needs: a permission, team, site or client address.
+    case outOfScope(reason: String)
+}
+
+/// One successful use of a token, to be recorded as its last use.
+public struct TokenUse: Hashable, Sendable {
+    public let tokenID: Int64
+    public let clientIP: String?
+    public let at: Date
+
+    public init(tokenID: Int64, clientIP: String?, at: Date) {
+        self.tokenID = tokenID
+        self.clientIP = clientIP
+        self.at = at
+    }
+
+    /// Whether this use is worth a write after what `token` records: a new address, or a minute later.
+    public func isNews(after token: Token) -> Bool {
+        let seconds = Int64(at.timeIntervalSince1970)
+        return token.lastUsedIP != clientIP || (token.lastUsedAt.map { Int64($0.timeIntervalSince1970) } ?? 0) < seconds - 60
+    }
 }
 
 extension TokenStore {
     /// Checks a secret against every rule and, when it passes, records when and from where it was used.
     public func verify(_ secret: TokenSecret, _ request: VerificationRequest) throws(TokenStoreError) -> Verification {
         let now = clock.now()
-        let answer = try read { db in try Self.judge(db, secret: secret, request: request, now: now) }
+        let answer = try check(secret, request, at: now)
         // Only a successful use that is news (a new address, or a minute later) is recorded, and only if the write
         // lock is free this instant: last-used is best-effort, and a check never waits on another writer.
         guard case .active(let token, _) = answer, isWritable else { return answer }
-        let seconds = Int64(now.timeIntervalSince1970)
-        let address = request.clientIP?.description
-        if token.lastUsedIP != address || (token.lastUsedAt.map { Int64($0.timeIntervalSince1970) } ?? 0) < seconds - 60 {
-            writeIfUnlocked { db in
-                try db.execute(sql: """
-                    UPDATE token SET lastUsedAt = ?, lastUsedIP = ? WHERE id = ? AND revokedAt IS NULL
-                    """, arguments: [seconds, address, token.id])
-            }
-        }
+        let use = TokenUse(tokenID: token.id, clientIP: request.clientIP?.description, at: now)
+        if use.isNews(after: token) { writeIfUnlocked { db in try Self.record([use], db) } }
         return answer
+    }
+
+    /// Judges a secret against every rule, reading only: nothing is recorded (see `recordUses`).
+    public func check(_ secret: TokenSecret, _ request: VerificationRequest,
+                      at now: Date? = nil) throws(TokenStoreError) -> Verification {
+        let now = now ?? clock.now()
+        return try read { db in try Self.judge(db, secret: secret, request: request, now: now) }
+    }
+
+    /// Records a batch of uses in one transaction, waiting for the write lock like any write: for a service that
+    /// records behind its requests, never in front of them.
+    public func recordUses(_ uses: [TokenUse]) throws(TokenStoreError) {
+        guard !uses.isEmpty else { return }
+        try write { db in try Self.record(uses, db) }
+    }
+
+    private static func record(_ uses: [TokenUse], _ db: Database) throws {
+        let update = try db.cachedStatement(sql: """
+            UPDATE token SET lastUsedAt = ?, lastUsedIP = ? WHERE id = ? AND revokedAt IS NULL
+              AND (lastUsedAt IS NULL OR lastUsedAt <= ?)
+            """)
+        for use in uses {
+            let seconds = Int64(use.at.timeIntervalSince1970)
+            try update.execute(arguments: [seconds, use.clientIP, use.tokenID, seconds])
+        }
+    }
+
+    /// Whether the database answers a query on the token table now.
+    public func isHealthy() -> Bool {
+        (try? read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM token LIMIT 1)") }) != nil
     }
 
     /// Runs `body` in a write transaction when no other connection holds the write lock; otherwise, or on any
@@ -85,23 +131,23 @@ extension TokenStore {
         let allowed = token.allowedIPs
         if allowed.isUnreadable { return .inactive(reason: "stored IP allow-list is unreadable") }
         if !allowed.allowsAny {
-            guard let client = request.clientIP else { return .inactive(reason: "token is IP-restricted and no --ip was given") }
-            guard allowed.allows(client) else { return .inactive(reason: "IP \(client) is not allowed") }
+            guard let client = request.clientIP else { return .outOfScope(reason: "token is IP-restricted and no client address was given") }
+            guard allowed.allows(client) else { return .outOfScope(reason: "IP \(client) is not allowed") }
         }
         let owner = try account(db, login: token.owner)
         guard let granted = Policy.effectivePermissions(of: token, owner: owner) else {
             return .inactive(reason: "owner \(token.owner) no longer has access to team \(token.team)")
         }
         if let missing = request.permissions.first(where: { !granted.contains($0) }) {
-            return .inactive(reason: "permission \(missing.id) not granted")
+            return .outOfScope(reason: "permission \(missing.id) not granted")
         }
         if let team = request.team, team.caseInsensitiveCompare(token.team) != .orderedSame {
-            return .inactive(reason: "token is for team \(token.team), not \(team)")
+            return .outOfScope(reason: "token is for team \(token.team), not \(team)")
         }
         if let site = request.site {
             let found = try Int.fetchOne(db, sql: "SELECT count(*) FROM site WHERE teamId = ? AND name = ?",
                                          arguments: [token.teamID, site]) ?? 0
-            if found == 0 { return .inactive(reason: "site \(site) is not in team \(token.team)") }
+            if found == 0 { return .outOfScope(reason: "site \(site) is not in team \(token.team)") }
         }
         return .active(token, granted: granted)
     }

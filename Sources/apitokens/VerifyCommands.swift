@@ -104,7 +104,7 @@ extension APITokens {
             switch answer {
             case .active(let token, let granted):
                 try Self.printCompact(Introspection(token: token, granted: granted))
-            case .inactive(let reason):
+            case .inactive(let reason), .outOfScope(let reason):
                 print(#"{"active":false}"#)
                 if explain { StandardError.write("apitokens: inactive: \(Sanitized.visible(reason))\n") }
                 throw ExitCode(1)
@@ -139,8 +139,7 @@ extension APITokens {
                 throw CommandFailure.refused("the token is not active; it cannot refresh itself")
             }
             let token = try TokenStore(path: global.databasePath, access: .existing).refreshSelf(secret, clientIP: clientIP)
-            struct Refreshed: Encodable { let token_id: Int64; let expires_at: String? }
-            try Verify.printCompact(Refreshed(token_id: token.id, expires_at: token.expiresAt.map(RFC3339.string)))
+            try Verify.printCompact(SelfRefresh(token))
         }
     }
 
@@ -176,29 +175,5 @@ extension APITokens {
                 })
             }
         }
-    }
-}
-
-/// The RFC 7662 introspection answer for an active token.
-struct Introspection: Encodable {
-    let active = true
-    let token_id: Int64
-    let kind: String
-    let name: String
-    let sub: String
-    let team: String
-    let permissions: [String]
-    let exp: Int64?
-    let iat: Int64
-
-    init(token: Token, granted: PermissionSet) {
-        token_id = token.id
-        kind = token.kind.rawValue
-        name = token.name
-        sub = token.owner
-        team = token.team
-        permissions = granted.ids
-        exp = token.expiresAt.map { Int64($0.timeIntervalSince1970) }
-        iat = Int64(token.createdAt.timeIntervalSince1970)
     }
 }

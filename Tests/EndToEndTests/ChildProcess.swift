@@ -9,12 +9,58 @@ enum ChildProcess {
         let stderr: String
     }
 
-    /// Runs `path` with `arguments`; stdin, stdout and stderr go through temporary files, so nothing can block.
+    /// Runs `path` with `arguments` to completion; stdin, stdout and stderr go through temporary files, so nothing
+    /// can block.
     static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
                     stdin: String? = nil) throws -> Result {
+        try start(path, arguments, environment: environment, stdin: stdin).wait()
+    }
+
+    /// A child left running, such as a server: signal it, read what it has written so far, wait for it.
+    final class Running {
+        let pid: pid_t
+        let directory: URL
+        private var finished: Result?
+
+        init(pid: pid_t, directory: URL) {
+            self.pid = pid
+            self.directory = directory
+        }
+
+        deinit {
+            if finished == nil {
+                kill(pid, SIGKILL)
+                _ = wait()
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        /// What the child has written to stderr so far.
+        var stderr: String { (try? String(contentsOfFile: directory.appendingPathComponent("err").path, encoding: .utf8)) ?? "" }
+
+        func signal(_ number: Int32) { kill(pid, number) }
+
+        /// Waits for the child to exit and returns what it wrote.
+        @discardableResult
+        func wait() -> Result {
+            if let finished { return finished }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            let exited = status & 0x7F == 0
+            let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            let result = Result(status: code,
+                                stdout: (try? String(contentsOfFile: directory.appendingPathComponent("out").path, encoding: .utf8)) ?? "",
+                                stderr: stderr)
+            finished = result
+            return result
+        }
+    }
+
+    /// Starts `path` with `arguments` and returns at once.
+    static func start(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+                      stdin: String? = nil) throws -> Running {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let inPath = directory.appendingPathComponent("in").path
         let outPath = directory.appendingPathComponent("out").path
         let errPath = directory.appendingPathComponent("err").path
@@ -49,13 +95,10 @@ enum ChildProcess {
 
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exited = status & 0x7F == 0
-        let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: code,
-                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        guard spawned == 0 else {
+            try? FileManager.default.removeItem(at: directory)
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL)
+        }
+        return Running(pid: pid, directory: directory)
     }
 }

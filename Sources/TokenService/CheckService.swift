@@ -1,0 +1,196 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TokenDomain
+import TokenStore
+
+/// The HTTP face of the store for reverse proxies and services: `/check`, `/introspect`, `/refresh`, `/healthz`,
+/// `/metrics`. Every answer is read from the database as it is at that moment: nothing is cached, so no answer
+/// outlives a revoke, roll or edit committed by any process.
+public final class CheckService: Sendable {
+    private let readers: [TokenStore]
+    private let writer: TokenStore
+    let recorder: UsageRecorder
+    private let clients: ClientAddressPolicy
+    let metrics = ServiceMetrics()
+    private let turn = Turn()
+
+    /// Opens the database at `path` (it must exist): `readers` connections answer checks side by side, and one more
+    /// records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
+    public init(path: String, trusting proxies: [IPRange] = [], readers: Int = 4, logger: Logger) throws(TokenStoreError) {
+        writer = try TokenStore(path: path, access: .existing)
+        var opened: [TokenStore] = []
+        for _ in 0..<max(1, readers) { opened.append(try TokenStore(path: path, access: .check)) }
+        self.readers = opened
+        recorder = UsageRecorder(store: writer, logger: logger)
+        clients = ClientAddressPolicy(trusting: proxies)
+    }
+
+    /// The routes, for an `Application` per listening address.
+    func router() -> Router<CheckContext> {
+        let router = Router(context: CheckContext.self)
+        router.get("check") { request, context in self.check(request, context) }
+        router.post("introspect") { request, context in try await self.introspect(request, context) }
+        router.post("refresh") { request, context in self.refresh(request, context) }
+        router.get("healthz") { _, _ in
+            Response(status: self.reader.isHealthy() ? .ok : .serviceUnavailable)
+        }
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
+        }
+        return router
+    }
+
+    // MARK: Endpoints
+
+    private func check(_ request: Request, _ context: CheckContext) -> Response {
+        let started = ContinuousClock.now
+        let parameters = request.uri.queryParameters
+        var needs = VerificationRequest(clientIP: client(of: request, context))
+        needs.team = parameters["team"].map(String.init)
+        needs.site = parameters["site"].map(String.init)
+        for id in parameters[values: "permission"].flatMap({ $0.split(separator: ",") }) {
+            guard let permission = try? Permission.parse(String(id)) else {
+                return finish("check", .insufficientScope(reason: "unknown permission"), started).checkResponse
+            }
+            needs.permissions.append(permission)
+        }
+        return finish("check", judge(bearer(request), needs), started).checkResponse
+    }
+
+    /// RFC 7662: the caller proves itself with its own live token; the answer is `verify`'s JSON.
+    private func introspect(_ request: Request, _ context: CheckContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let caller = judge(bearer(request), VerificationRequest(clientIP: client(of: request, context)))
+        guard case .good = caller else { return finish("introspect", caller, started).refusal }
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        let form = FormBody(String(buffer: body))
+        let outcome = judge(.present(form["token"] ?? ""), VerificationRequest())
+        finish("introspect", outcome, started)
+        switch outcome {
+        case .good(let token, let granted): return json(Introspection(token: token, granted: granted, withScope: true))
+        case .unavailable: return outcome.refusal
+        default: return json(["active": false])
+        }
+    }
+
+    /// The Refresh Token API: the Bearer token extends its own expiry.
+    private func refresh(_ request: Request, _ context: CheckContext) -> Response {
+        let started = ContinuousClock.now
+        guard case .present(let text) = bearer(request), let secret = try? TokenSecret(parsing: text) else {
+            return finish("refresh", .invalidToken(reason: "malformed"), started).refusal
+        }
+        do {
+            let token = try writer.refreshSelf(secret, clientIP: client(of: request, context))
+            finish("refresh", .good(token, granted: token.permissions), started)
+            return json(SelfRefresh(token))
+        } catch {
+            let refused: Bool
+            if case .refused = error { refused = true } else { refused = false }
+            return finish("refresh", refused ? .invalidToken(reason: "not active") : .unavailable, started).refusal
+        }
+    }
+
+    // MARK: Judging
+
+    /// What a request presents in `Authorization: Bearer`; a malformed header presents an empty secret.
+    enum Presented {
+        case absent
+        case present(String)
+    }
+
+    private func bearer(_ request: Request) -> Presented {
+        let values = request.headers[values: .authorization]
+        guard !values.isEmpty else { return .absent }
+        guard values.count == 1, let value = values.first else { return .present("") }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .present("") }
+        return .present(parts[1].trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Judges a presented secret against what the request needs, and notes a good use for the recorder.
+    private func judge(_ presented: Presented, _ needs: VerificationRequest) -> CheckOutcome {
+        guard case .present(let text) = presented else { return .missingToken }
+        guard let secret = try? TokenSecret(parsing: text) else { return .invalidToken(reason: "malformed") }
+        let now = Date()
+        let outcome: CheckOutcome
+        do {
+            outcome = CheckOutcome(try reader.check(secret, needs, at: now))
+        } catch {
+            return .unavailable
+        }
+        if case .good(let token, _) = outcome {
+            recorder.note(TokenUse(tokenID: token.id, clientIP: needs.clientIP?.description, at: now), of: token)
+        }
+        return outcome
+    }
+
+    private func client(of request: Request, _ context: CheckContext) -> IPAddress? {
+        clients.client(peer: context.peerIP, forwardedFor: request.headers[values: .forwardedFor],
+                       realIP: request.headers[.realIP])
+    }
+
+    /// The next reader connection, in turn.
+    private var reader: TokenStore { readers[turn.next(modulo: readers.count)] }
+
+    @discardableResult
+    private func finish(_ endpoint: String, _ outcome: CheckOutcome, _ started: ContinuousClock.Instant) -> CheckOutcome {
+        metrics.record(endpoint, outcome.label, started: started)
+        return outcome
+    }
+
+    private func json(_ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data(#"{"active":false}"#.utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// The request context: Hummingbird's, plus the TCP peer (nil on a Unix socket).
+struct CheckContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let peerIP: IPAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        peerIP = source.channel.remoteAddress?.ipAddress.flatMap { IPAddress(Substring($0)) }
+    }
+}
+
+/// A counter that hands out turns across threads.
+private final class Turn: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func next(modulo size: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count &+= 1
+        return count % size
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body.
+struct FormBody {
+    private let fields: [(String, String)]
+
+    init(_ text: String) {
+        fields = text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    subscript(name: String) -> String? { fields.first { $0.0 == name }?.1 }
+}

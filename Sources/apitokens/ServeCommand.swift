@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TokenDomain
+import TokenService
+import TokenStore
+
+extension APITokens {
+    /// `apitokens serve`: the check service for reverse proxies and services.
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Answer token checks over HTTP, for reverse proxies (nginx auth_request, Caddy forward_auth, …) and services.",
+            discussion: """
+                Endpoints: GET /check (204 good, 401 bad token, 403 insufficient scope, 503 database unavailable),
+                POST /introspect (RFC 7662), POST /refresh, GET /healthz, GET /metrics.
+                The token comes as "Authorization: Bearer <secret>"; /check takes ?permission=ID (repeatable), &team=, &site=.
+
+                Protect a location with nginx:
+                  location = /_apitokens {
+                      internal;
+                      proxy_pass http://127.0.0.1:8080/check?permission=read_site;
+                      proxy_pass_request_body off;
+                      proxy_set_header Content-Length "";
+                      proxy_set_header X-Forwarded-For $remote_addr;
+                  }
+                  location /api/ {
+                      auth_request /_apitokens;
+                      auth_request_set $token_sub $upstream_http_x_token_sub;
+                      proxy_set_header X-Token-Sub $token_sub;
+                      proxy_pass http://127.0.0.1:9000;
+                  }
+
+                Plain HTTP is served on loopback and Unix sockets only; other addresses need --tls-cert and --tls-key.
+                SIGTERM or SIGINT drains the requests in flight and exits 0.
+                Example: apitokens serve --listen 127.0.0.1:8080 --listen unix:/run/apitokens/check.sock
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Where to listen: 127.0.0.1:8080, [::1]:8080 or unix:/path; repeat for several.", valueName: "addr"))
+        var listen: [String] = []
+        @Option(name: .customLong("trust-proxy"),
+                help: ArgumentHelp("A proxy range whose X-Forwarded-For is believed (loopback and the socket always are).", valueName: "cidr"))
+        var trustProxy: [String] = []
+        @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM certificate chain, for HTTPS.", valueName: "file"))
+        var tlsCert: String?
+        @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key, for HTTPS.", valueName: "file"))
+        var tlsKey: String?
+
+        func validate() throws {
+            if (tlsCert == nil) != (tlsKey == nil) {
+                throw ArgumentParser.ValidationError("--tls-cert and --tls-key go together")
+            }
+        }
+
+        func run() throws {
+            let addresses = try listen.isEmpty ? [ListenAddress.standard] : listen.map { try ListenAddress(parsing: $0) }
+            let proxies = try trustProxy.map { try IPRange(parsing: Substring($0)) }
+            // Sockets come into being as 0660, never wider for a moment.
+            umask(0o117)
+            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+            var logger = Logger(label: "apitokens.serve")
+            logger.logLevel = .notice
+            let service = try CheckService(path: global.databasePath, trusting: proxies, logger: logger)
+            let tls = tlsCert.flatMap { cert in tlsKey.map { CheckServer.TLSFiles(certificate: cert, key: $0) } }
+            let server = try CheckServer(service: service, addresses: addresses, tls: tls, logger: logger)
+            if let failure = RunToCompletion.run({ try await server.run() }) {
+                throw CommandFailure.refused("serve stopped: \(failure)")
+            }
+        }
+    }
+}
+
+/// Runs async work from a synchronous command and waits for it; returns the error it ended with, if any.
+enum RunToCompletion {
+    private final class Ending: @unchecked Sendable {
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    static func run(_ work: @escaping @Sendable () async throws -> Void) -> (any Error)? {
+        let ending = Ending()
+        Task {
+            do { try await work() } catch { ending.error = error }
+            ending.done.signal()
+        }
+        ending.done.wait()
+        return ending.error
+    }
+}
