@@ -24,7 +24,11 @@ struct ProxyTests {
             throw ProxyDidNotStart(output: process.wait().stderr)
         }
 
-        deinit { process.signal(SIGTERM) }
+        // A master stopped by SIGTERM stops its workers first; killing it outright would orphan them.
+        deinit {
+            process.signal(SIGTERM)
+            process.wait()
+        }
 
         func get(_ path: String, bearer: String?) throws -> HTTPExchange {
             try HTTPExchange.get("http://127.0.0.1:\(front)\(path)", bearer: bearer)
