@@ -23,33 +23,42 @@ extension TokenStore {
 
     /// Creates a token owned by the actor and returns it with its secret, which is not kept.
     public func create(_ draft: TokenDraft, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
+        try write { db in try create(db, draft, by: try Self.currentActor(db, actor)) }
+    }
+
+    /// Creates several tokens in one transaction, all or none: for seeding and benchmarks.
+    public func create(_ drafts: [TokenDraft], by actor: Account) throws(TokenStoreError) -> [(Token, TokenSecret)] {
         try write { db in
             let actor = try Self.currentActor(db, actor)
-            try Policy.checkCreate(kind: draft.kind, by: actor)
-            let name = try Naming.validate(draft.name, what: "token name")
-            let teams = try Self.teams(db)
-            try Policy.checkDraft(draft, owner: actor, allTeams: teams)
-            try Self.requireUniqueName(db, name, ownerID: actor.id, except: nil)
-            let teamName = teams.first { $0.id == draft.teamID }?.name ?? ""
-            let secret = TokenSecret.generate(kind: draft.kind)
-            let now = nowSeconds()
-            let expiresAt = draft.expiresIn.days.map { now + Int64($0) * 86_400 }
-            try db.execute(sql: """
-                INSERT INTO token (kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions,
-                  expiresInDays, expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    draft.kind.rawValue, name, Naming.uniquenessKey(name), actor.id, actor.login, actor.name,
-                    draft.teamID, teamName, draft.permissions.mask, draft.expiresIn.days, expiresAt,
-                    draft.allowedIPs.description, secret.hash, secret.hint, now, now,
-                ])
-            let token = try Self.requireLiveToken(db, id: db.lastInsertedRowID)
-            try audit(db, actor: actor.login, action: "create", tokenID: token.id, tokenName: token.name,
-                      details: "kind: \(token.kind.rawValue); team: \(teamName); permissions: "
-                        + "\(token.permissions.ids.joined(separator: ",")); expires_in: \(token.expiresIn.text)"
-                        + (token.allowedIPs.allowsAny ? "" : "; allowed_ips: \(token.allowedIPs)"))
-            return (token, secret)
+            return try drafts.map { try create(db, $0, by: actor) }
         }
+    }
+
+    private func create(_ db: Database, _ draft: TokenDraft, by actor: Account) throws -> (Token, TokenSecret) {
+        try Policy.checkCreate(kind: draft.kind, by: actor)
+        let name = try Naming.validate(draft.name, what: "token name")
+        let teams = try Self.teams(db)
+        try Policy.checkDraft(draft, owner: actor, allTeams: teams)
+        try Self.requireUniqueName(db, name, ownerID: actor.id, except: nil)
+        let teamName = teams.first { $0.id == draft.teamID }?.name ?? ""
+        let secret = TokenSecret.generate(kind: draft.kind)
+        let now = nowSeconds()
+        let expiresAt = draft.expiresIn.days.map { now + Int64($0) * 86_400 }
+        try db.execute(sql: """
+            INSERT INTO token (kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions,
+              expiresInDays, expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                draft.kind.rawValue, name, Naming.uniquenessKey(name), actor.id, actor.login, actor.name,
+                draft.teamID, teamName, draft.permissions.mask, draft.expiresIn.days, expiresAt,
+                draft.allowedIPs.description, secret.hash, secret.hint, now, now,
+            ])
+        let token = try Self.requireLiveToken(db, id: db.lastInsertedRowID)
+        try audit(db, actor: actor.login, action: "create", tokenID: token.id, tokenName: token.name,
+                  details: "kind: \(token.kind.rawValue); team: \(teamName); permissions: "
+                    + "\(token.permissions.ids.joined(separator: ",")); expires_in: \(token.expiresIn.text)"
+                    + (token.allowedIPs.allowsAny ? "" : "; allowed_ips: \(token.allowedIPs)"))
+        return (token, secret)
     }
 
     /// Saves new values for a token. With `expectedVersion`, refuses if someone changed the token since it was read.

@@ -13,11 +13,10 @@ struct VerifyBench {
     /// Creates `count` admin tokens whose secrets the benchmark keeps, as services would hold them.
     static func makeSecrets(store: TokenStore, actor: Account, count: Int) throws -> [TokenSecret] {
         guard let team = try store.teams().first else { throw BenchmarkError("the seeded database has no team") }
-        return try (0..<count).map { index in
-            let draft = TokenDraft(name: "Benchmark verifier \(index)", kind: .admin, teamID: team.id,
-                                   permissions: PermissionSet([.readSite]))
-            return try store.create(draft, by: actor).1
+        let drafts = (0..<count).map { index in
+            TokenDraft(name: "Benchmark verifier \(index)", kind: .admin, teamID: team.id, permissions: PermissionSet([.readSite]))
         }
+        return try store.create(drafts, by: actor).map(\.1)
     }
 
     /// Our rate and the floor's, each over about `seconds`, after one pass that records every token's first use.
