@@ -67,7 +67,7 @@ public struct Canvas: Sendable {
                 break
             }
             if column >= 0 {
-                set(column, y, Cell(text: String(character), style: style))
+                set(column, y, Cell(text: DisplayWidth.printable(character), style: style))
                 if characterWidth == 2, column + 1 < width { set(column + 1, y, Cell(text: "", style: style)) }
             }
             column += characterWidth
@@ -127,6 +127,22 @@ public struct Canvas: Sendable {
 /// How many terminal columns text takes: 2 for East Asian wide characters and emoji, 0 for combining marks.
 public enum DisplayWidth {
     public static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
+
+    /// The part of a character a terminal draws in the width `of` gives it: its first scalar and the combining marks
+    /// (and Hangul vowel and final jamo) after it. Emoji modifiers, joined emoji and the second half of a flag would
+    /// each take cells of their own in ncurses and push the rest of the line out of place, so they are left out.
+    public static func printable(_ character: Character) -> String {
+        var scalars = character.unicodeScalars.makeIterator()
+        guard let first = scalars.next() else { return "" }
+        var out = String.UnicodeScalarView([first])
+        while let next = scalars.next() {
+            let combining = [.nonspacingMark, .enclosingMark, .spacingMark].contains(next.properties.generalCategory)
+                || (0x1160...0x11FF).contains(next.value) || (0xD7B0...0xD7FF).contains(next.value)
+            guard combining else { break }
+            out.append(next)
+        }
+        return String(out)
+    }
 
     public static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }

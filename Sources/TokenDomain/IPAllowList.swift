@@ -97,7 +97,10 @@ public struct IPAllowList: Hashable, Sendable, CustomStringConvertible {
 
     /// The list as stored: parsed when it parses, otherwise unreadable, which fails closed rather than meaning "any".
     public init(stored text: String) {
-        if let parsed = try? IPAllowList(parsing: text) {
+        // Stored lists are canonical: empty means any address, and anything else must name at least one range.
+        if text.isEmpty {
+            self = .any
+        } else if let parsed = try? IPAllowList(parsing: text), !parsed.ranges.isEmpty {
             self = parsed
         } else {
             ranges = []

@@ -29,10 +29,13 @@ enum DatabaseFile {
         let claim: OpenDatabases.Claim
     }
 
-    /// Refuses a file that is not ours; with `.create`, makes a missing directory (0700) and database (0600).
+    /// Refuses a file that is not ours; with `.create`, makes a missing database (0600). With `.create` the caller
+    /// holds the `DirectoryLock`, so no other process is creating or stamping the same file meanwhile.
     /// On success the file is registered as open in this process; the caller must `OpenDatabases.release` the claim.
     static func prepare(path: String, for use: StoreAccess, supportedVersion: Int32) throws(TokenStoreError) -> Prepared {
         guard let facts = FileFacts(path: path) else {
+            var link = stat()
+            if lstat(path, &link) == 0 { throw .danglingLink(path: path) }
             guard use == .create else { throw .missing(path: path) }
             return try create(path: path)
         }
@@ -43,6 +46,9 @@ enum DatabaseFile {
         let ours = facts.owner == geteuid()
         // A check may read another user's database; nothing else adopts it, and a check never writes to it.
         if use != .check, !ours { throw .ownedByAnotherUser(path: path, owner: facts.ownerName) }
+        // Only a command that may create a database treats an empty file as a new one.
+        if facts.size == 0, use != .create { throw .empty(path: path) }
+        try checkSideFiles(of: path, owner: facts.owner)
         let writable = ours && access(path, W_OK) == 0
         if use != .check {
             if !writable { throw .readOnly(path: path) }
@@ -53,21 +59,25 @@ enum DatabaseFile {
         let claim = try OpenDatabases.claim(facts.identity) { () throws(TokenStoreError) in
             try inspect(path: path, supportedVersion: supportedVersion)
         }
-        return Prepared(created: false, writable: writable, claim: claim)
+        return Prepared(created: facts.size == 0, writable: writable, claim: claim)
+    }
+
+    /// SQLite opens `-wal` and `-shm` by name and writes through whatever is there: each must be a plain file of the
+    /// database's owner with no other name, or SQLite would write into someone else's file.
+    private static func checkSideFiles(of path: String, owner: uid_t) throws(TokenStoreError) {
+        for suffix in ["-wal", "-shm"] {
+            var info = stat()
+            guard lstat(path + suffix, &info) == 0 else { continue }
+            let problem: String? = if (info.st_mode & S_IFMT) == S_IFLNK { "is a symbolic link" }
+                else if (info.st_mode & S_IFMT) != S_IFREG { "is not a regular file" }
+                else if info.st_nlink > 1 { "has \(info.st_nlink) hard links" }
+                else if info.st_uid != owner { "belongs to another user than the database" }
+                else { nil }
+            if let problem { throw .unsafeSideFile(path: path + suffix, problem: problem) }
+        }
     }
 
     private static func create(path: String) throws(TokenStoreError) -> Prepared {
-        let manager = FileManager.default
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !manager.fileExists(atPath: directory) {
-            do {
-                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                            attributes: [.posixPermissions: 0o700])
-                chmod(directory, 0o700)
-            } catch {
-                throw .cannotOpen(path: path, reason: "cannot create directory \(directory)")
-            }
-        }
         // SQLite gives -wal and -shm the database file's mode, so creating it 0600 covers all three.
         // No connection can hold a file that did not exist, so this descriptor is safe to close.
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -143,6 +153,7 @@ struct FileFacts {
     let isDirectory: Bool
     let owner: uid_t
     let links: Int
+    let size: Int64
 
     init?(path: String) {
         var info = stat()
@@ -152,6 +163,7 @@ struct FileFacts {
         isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
         owner = info.st_uid
         links = Int(info.st_nlink)
+        size = Int64(info.st_size)
     }
 
     /// The owner's login, or their uid when they have none.
@@ -193,4 +205,37 @@ enum OpenDatabases {
         holders[claim.identity]?.remove(claim.serial)
         if holders[claim.identity]?.isEmpty == true { holders[claim.identity] = nil }
     }
+}
+
+/// An exclusive `flock` on the database's directory while a process creates, stamps or migrates the database,
+/// so that several first commands at once do not trip over each other. It locks the directory, not the database
+/// file, so taking and dropping it never touches SQLite's locks.
+final class DirectoryLock {
+    private var descriptor: Int32
+
+    /// Makes the directory (0700) when it is missing, then waits for the lock.
+    init(around path: String, creatingDirectory: Bool) throws(TokenStoreError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let folder = directory.isEmpty ? "." : directory
+        if creatingDirectory, !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+                chmod(folder, 0o700)
+            } catch {
+                throw .cannotOpen(path: path, reason: "cannot create directory \(folder)")
+            }
+        }
+        descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        // A directory we cannot open for reading cannot be locked; SQLite's own locks still keep the file sound.
+        if descriptor >= 0 { while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {} }
+    }
+
+    /// Lets the next process in.
+    func release() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+    }
+
+    deinit { release() }
 }

@@ -21,6 +21,9 @@ public final class TokenStore: Sendable {
         self.path = path
         self.clock = clock
         candidateLimit = Self.defaultCandidateLimit
+        // Creating, stamping and migrating happen one process at a time, so first commands started together agree.
+        let creating = access == .create ? try DirectoryLock(around: path, creatingDirectory: true) : nil
+        defer { creating?.release() }
         let prepared = try DatabaseFile.prepare(path: path, for: access, supportedVersion: Schema.version)
         claim = prepared.claim
         isWritable = prepared.writable
@@ -35,13 +38,13 @@ public final class TokenStore: Sendable {
             }
             writer = try DatabaseQueue(path: path, configuration: Self.configuration(for: access, writable: prepared.writable))
             if prepared.writable {
-                try Self.migrate(writer)
+                try Self.migrate(writer, path: path, alreadyLocked: creating != nil)
             } else {
                 try Self.requireCurrentSchema(writer, path: path)
             }
         } catch let error as DatabaseError {
             OpenDatabases.release(prepared.claim)
-            throw Self.openingError(error, path: path)
+            throw Self.openingError(error, path: path, writable: prepared.writable)
         } catch let error as TokenStoreError {
             OpenDatabases.release(prepared.claim)
             throw error
@@ -49,7 +52,8 @@ public final class TokenStore: Sendable {
             OpenDatabases.release(prepared.claim)
             throw .cannotOpen(path: path, reason: "\(error)")
         }
-        DatabaseFile.tightenModes(path: path)
+        // A check changes nothing, not even modes: other readers may rely on them.
+        if access != .check { DatabaseFile.tightenModes(path: path) }
     }
 
     deinit {
@@ -74,7 +78,7 @@ public final class TokenStore: Sendable {
         claim = nil
         do {
             writer = try DatabaseQueue(configuration: Self.configuration(for: .create, writable: true))
-            try Self.migrate(writer)
+            try Self.migrate(writer, path: path, alreadyLocked: true)
         } catch {
             throw .database("cannot create in-memory database: \(error)")
         }
@@ -89,7 +93,8 @@ public final class TokenStore: Sendable {
         config.journalMode = access == .check ? .default : .wal
         config.readonly = !writable
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(TimeInterval(busyTimeoutMilliseconds) / 1000)
+        // A check waits a moment at most, even on a database someone locked exclusively: it fails closed instead.
+        config.busyMode = .timeout(access == .check ? 0.25 : TimeInterval(busyTimeoutMilliseconds) / 1000)
         return config
     }
 
@@ -108,9 +113,13 @@ public final class TokenStore: Sendable {
         }
     }
 
-    private static func migrate(_ writer: DatabaseQueue) throws {
+    private static func migrate(_ writer: DatabaseQueue, path: String, alreadyLocked: Bool) throws {
         try requireFullSync(writer)
-        try Schema.migrator.migrate(writer)
+        if try !writer.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
+            let lock = alreadyLocked ? nil : try DirectoryLock(around: path, creatingDirectory: false)
+            defer { lock?.release() }
+            try Schema.migrator.migrate(writer)
+        }
         // Stamp only when needed: a write on every open would cost a commit and a checkpoint per command.
         let stamped = try writer.inDatabase { db in
             try Int64.fetchOne(db, sql: "PRAGMA application_id") == Int64(DatabaseFile.applicationID)
@@ -126,10 +135,13 @@ public final class TokenStore: Sendable {
         }
     }
 
-    private static func openingError(_ error: DatabaseError, path: String) -> TokenStoreError {
+    private static func openingError(_ error: DatabaseError, path: String, writable: Bool) -> TokenStoreError {
         switch error.resultCode {
         case .SQLITE_NOTADB: .notADatabase(path: path)
         case .SQLITE_CORRUPT: .truncated(path: path)
+        case .SQLITE_READONLY where !writable, .SQLITE_CANTOPEN where !writable:
+            .cannotOpen(path: path, reason: "reading it without write access needs its -wal and -shm files to exist, "
+                        + "or a directory you may write to create them in")
         case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: .readOnly(path: path)
         default: .cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
         }

@@ -13,6 +13,9 @@ public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case isDirectory(path: String)
     case notRegularFile(path: String)
     case hardLinked(path: String, links: Int)
+    case unsafeSideFile(path: String, problem: String)
+    case empty(path: String)
+    case danglingLink(path: String)
     case ownedByAnotherUser(path: String, owner: String)
     case invalid(ValidationError)
     case refused(PolicyError)
@@ -37,6 +40,10 @@ public enum TokenStoreError: Error, Equatable, Sendable, CustomStringConvertible
         case .notRegularFile(let path): "\(path) is not a regular file (a pipe, socket or device?); it was left untouched"
         case .hardLinked(let path, let links):
             "\(path) has \(links) hard links; SQLite would keep a separate journal for each name, so it was left untouched"
+        case .unsafeSideFile(let path, let problem):
+            "\(path) \(problem); SQLite would write through it, so nothing was opened. Move it away"
+        case .empty(let path): "\(path) is an empty file, not a database; it was left untouched"
+        case .danglingLink(let path): "\(path) is a symbolic link to nothing; nothing was created"
         case .ownedByAnotherUser(let path, let owner):
             "\(path) belongs to \(owner), not to you; run apitokens as \(owner), or copy the database. It was left untouched"
         case .invalid(let error): error.message

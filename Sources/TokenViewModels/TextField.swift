@@ -25,8 +25,11 @@ public struct TextField: Hashable, Sendable {
         switch edit {
         case .insert(let character):
             guard Naming.length(text + String(character)) <= limit else { return }
-            text.insert(character, at: index(cursor))
-            cursor += 1
+            // A character can join the one before it into one cluster (a ZWJ, a skin tone, Hangul jamo), so the
+            // cursor is counted again rather than moved by one.
+            let before = String(text[..<index(cursor)]) + String(character)
+            text = before + text[index(cursor)...]
+            cursor = min(before.count, text.count)
         case .backspace:
             guard cursor > 0 else { return }
             text.remove(at: index(cursor - 1))
@@ -44,5 +47,5 @@ public struct TextField: Hashable, Sendable {
         }
     }
 
-    private func index(_ offset: Int) -> String.Index { text.index(text.startIndex, offsetBy: offset) }
+    private func index(_ offset: Int) -> String.Index { text.index(text.startIndex, offsetBy: min(max(0, offset), text.count)) }
 }

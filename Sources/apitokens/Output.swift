@@ -24,8 +24,8 @@ struct TokenJSON: Encodable {
         try container.encode(token.expiresIn.text, forKey: .expiresIn)
         try container.encode(token.expiresAt.map(RFC3339.string), forKey: .expiresAt)
         try container.encode(token.status(at: now).rawValue, forKey: .status)
-        // An unreadable stored list shows as its stored entries, never as the empty list that means any address.
-        let allowed = token.allowedIPs.unreadableText.map { $0.split(separator: ",").map(String.init) }
+        // An unreadable stored list is one entry that says so, never the empty list that means any address.
+        let allowed = token.allowedIPs.unreadableText.map { ["unreadable: \($0)"] }
         try container.encode(allowed ?? token.allowedIPs.ranges.map(\.description), forKey: .allowedIPs)
         try container.encode(RFC3339.string(token.createdAt), forKey: .createdAt)
         try container.encode(RFC3339.string(token.updatedAt), forKey: .updatedAt)

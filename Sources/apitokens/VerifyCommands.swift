@@ -83,10 +83,17 @@ extension APITokens {
         @Flag(help: "Say on stderr why a token was refused.") var explain = false
 
         func run() throws {
-            let request = VerificationRequest(
-                clientIP: try ip.map(Self.address),
-                permissions: try permissions.flatMap { $0.split(separator: ",") }.map { try Permission.parse(String($0)) },
-                team: team, site: site)
+            let request: VerificationRequest
+            do {
+                request = VerificationRequest(
+                    clientIP: try ip.map(Self.address),
+                    permissions: try permissions.flatMap { $0.split(separator: ",") }.map { try Permission.parse(String($0)) },
+                    team: team, site: site)
+            } catch {
+                // Bad usage exits 2, and stdout still says what a script must assume: the token is not good.
+                print(#"{"active":false}"#)
+                throw error
+            }
             // Whatever stops the token being judged (bad input, a malformed secret, a missing or unreadable database)
             // is an inactive answer like any other; only --explain tells them apart. A malformed secret or bad
             // checksum is refused before the database is even opened, and a check never creates a database.

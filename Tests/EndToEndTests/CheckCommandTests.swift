@@ -88,11 +88,35 @@ struct CheckCommandTests {
         #expect(result.status == 0 && result.stdout.contains("\"active\":true"), "\(result.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)
         #expect((try FileManager.default.attributesOfItem(atPath: cli.database)[.posixPermissions] as? Int) == 0o400)
-        chown(cli.directory.path, 0, 0)
-        chown(cli.database, 0, 0)
+        for path in [cli.directory.path, cli.database, cli.database + "-wal", cli.database + "-shm"] { chown(path, 0, 0) }
         chmod(cli.database, 0o600)
         let show = try cli.run(["token", "show", "1", "--json"])
         #expect(show.stdout.contains("\"last_used_at\" : null"), "last use was recorded in a read-only file")
+    }
+
+    @Test func sixFirstCommandsAtOnceAgreeOnOneNewDatabase() throws {
+        let script = """
+            mkdir -p "$(dirname "$DB")"
+            for i in 1 2 3 4 5 6; do ( "$APITOKENS" team list --db "$DB" > /dev/null 2>> "$DB.err"; echo $? >> "$DB.status" ) & done
+            wait
+            """
+        _ = try ChildProcess.run("/bin/sh", ["-c", script], environment: ProcessInfo.processInfo.environment.merging([
+            "APITOKENS": CLIRunner.binary, "DB": cli.database,
+        ]) { $1 })
+        let statuses = try String(contentsOfFile: cli.database + ".status", encoding: .utf8).split(separator: "\n")
+        let errors = (try? String(contentsOfFile: cli.database + ".err", encoding: .utf8)) ?? ""
+        #expect(statuses == Array(repeating: "0", count: 6), "\(errors)")
+        #expect(errors.isEmpty, "\(errors)")
+        let accounts = try cli.run(["account", "list", "--json"])
+        #expect(accounts.stdout.components(separatedBy: "\"login\"").count - 1 == 1)
+    }
+
+    @Test func badVerifyArgumentsExitTwoAndStillSayInactive() throws {
+        let secret = try createToken()
+        for arguments in [["--ip", "999.1.1.1"], ["--permission", "fly"]] {
+            let result = try cli.run(["verify"] + arguments, stdin: secret)
+            #expect(result.status == 2 && result.stdout == "{\"active\":false}\n", "\(arguments)")
+        }
     }
 
     @Test func auditLimitIsValidatedLikeTokenListLimit() throws {

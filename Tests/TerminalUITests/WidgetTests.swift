@@ -30,6 +30,15 @@ struct CanvasTests {
         }
     }
 
+    /// Joined emoji, skin tones and flags would each take cells of their own in the terminal and push the rest of
+    /// the line out of place: a cell holds only what the terminal draws in the width the grid gives it.
+    @Test func clustersTheTerminalWouldWidenAreDrawnByTheirFirstPart() {
+        var canvas = Canvas(width: 20, height: 1)
+        canvas.put("👍🏽 ok 👨‍👩 🇫🇷 é", x: 0, y: 0)
+        #expect(canvas.lines[0].hasPrefix("👍 ok 👨 🇫 é"), "\(canvas.lines[0])")
+        #expect(DisplayWidth.printable("e\u{301}") == "e\u{301}" && DisplayWidth.printable("\u{1100}\u{1161}") == "\u{1100}\u{1161}")
+    }
+
     @Test func wideCharactersTakeTwoColumnsAndTruncationKeepsAlignment() {
         var canvas = Canvas(width: 10, height: 1)
         let used = canvas.put("東京東京東京", x: 0, y: 0, maxWidth: 7)

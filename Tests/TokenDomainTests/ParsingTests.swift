@@ -130,3 +130,17 @@ struct NamingTests {
         #expect(Sanitized.visible("Café 東京") == "Café 東京")
     }
 }
+
+/// Stored allow-lists are canonical; anything else fails closed.
+struct StoredAllowListTests {
+    @Test(arguments: [" ", "\t", " , ", "10.0.0.0/33", "10.0.0.1,", "any"])
+    func storedTextThatIsNotACanonicalListIsUnreadable(text: String) {
+        let list = IPAllowList(stored: text)
+        #expect(list.isUnreadable && !list.allowsAny && !list.allows(IPAddress("10.0.0.1")!), "\(text)")
+    }
+
+    @Test func theEmptyStoredListAllowsAnyAndAGoodOneParses() {
+        #expect(IPAllowList(stored: "").allowsAny)
+        #expect(IPAllowList(stored: "10.0.0.0/8").allows(IPAddress("10.1.2.3")!))
+    }
+}

@@ -168,3 +168,59 @@ struct DatabasePathTests {
         #expect(try first.integrityCheck() == "ok")
     }
 }
+
+/// The journal files beside a database, and databases that several processes create at once.
+@Suite(.serialized)
+struct SideFileTests {
+    let scratch = ScratchDirectory("apitokens-side")
+
+    func refusal(_ path: String, access: StoreAccess = .create) -> TokenStoreError? {
+        do {
+            _ = try TokenStore(path: path, access: access)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test(arguments: ["-wal", "-shm"])
+    func aHardLinkedOrSymlinkedSideFileIsRefusedAndItsTargetLeftAlone(suffix: String) throws {
+        let path = scratch.path("\(suffix)/tokens.sqlite")
+        try TokenStore(path: path).close()
+        let victim = scratch.path("\(suffix)-victim")
+        let contents = Data("somebody's notes\n".utf8)
+        FileManager.default.createFile(atPath: victim, contents: contents, attributes: [.posixPermissions: 0o644])
+        #expect(link(victim, path + suffix) == 0)
+        #expect(refusal(path) == .unsafeSideFile(path: path + suffix, problem: "has 2 hard links"))
+        unlink(path + suffix)
+        #expect(symlink(victim, path + suffix) == 0)
+        #expect(refusal(path) == .unsafeSideFile(path: path + suffix, problem: "is a symbolic link"))
+        #expect(refusal(path, access: .check) == .unsafeSideFile(path: path + suffix, problem: "is a symbolic link"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: victim)) == contents)
+        #expect((try FileManager.default.attributesOfItem(atPath: victim)[.posixPermissions] as? Int) == 0o644)
+    }
+
+    @Test func anEmptyFileIsANewDatabaseOnlyForACommandThatMayCreateOne() throws {
+        let path = scratch.path("empty.sqlite")
+        FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o644])
+        #expect(refusal(path, access: .check) == .empty(path: path))
+        #expect(refusal(path, access: .existing) == .empty(path: path))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o644)
+        #expect(refusal(path) == nil)
+    }
+
+    @Test func aDanglingSymbolicLinkSaysSo() throws {
+        let path = scratch.path("dangling.sqlite")
+        #expect(symlink(scratch.path("nowhere/else.sqlite"), path) == 0)
+        #expect(refusal(path) == .danglingLink(path: path))
+    }
+
+    @Test func aCheckNeverChangesTheDatabasesMode() throws {
+        let path = scratch.path("mode/tokens.sqlite")
+        try TokenStore(path: path).close()
+        chmod(path, 0o644)
+        try TokenStore(path: path, access: .check).close()
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o644)
+    }
+}

@@ -79,6 +79,23 @@ struct AppModelTests {
         }
     }
 
+    /// Characters that join the one before them (a ZWJ, a skin tone, a flag's second half, Hangul jamo) never
+    /// leave the cursor past the end of the text, wherever they are typed.
+    @Test func textFieldsSurviveCharactersThatJoinTheOneBefore() {
+        var field = TextField(limit: 100)
+        for character in ["a", "\u{200D}", "b", "👍", "\u{1F3FD}", "x", "🇫", "🇷", "x", "\u{1100}", "\u{1161}", "x"] {
+            field.apply(.insert(Character(character)))
+            #expect(field.cursor <= field.text.count)
+        }
+        field.apply(.home)
+        field.apply(.right)
+        field.apply(.insert(Character("\u{301}")))
+        field.apply(.end)
+        field.apply(.backspace)
+        #expect(field.cursor == field.text.count && !field.text.hasSuffix("x"))
+        #expect(Naming.length(field.text) <= 100)
+    }
+
     @Test func windowHoldsOnlyTheRowsThatFit() throws {
         let fixture = try ModelFixture(height: 15)
         #expect(fixture.state.table.pageSize == 10)
