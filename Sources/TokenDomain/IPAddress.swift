@@ -7,7 +7,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a literal address; refuses leading zeros in IPv4, zone indexes and anything else odd.
     public init?(_ text: Substring) {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             guard let value = Self.parseV6(text) else { return nil }
             self = .v6(value)
         } else {
@@ -37,18 +37,29 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Four decimal octets, each 0–255 with no leading zero; read byte by byte, as a check service does per request.
     private static func parseV4(_ text: Substring) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
-        for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  !(part.count > 1 && part.first == "0"),
-                  let octet = UInt32(part), octet <= 255
-            else { return nil }
-            value = value << 8 | octet
+        var octet: UInt32 = 0
+        var digits = 0
+        var octets = 0
+        var leadingZero = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0 else { return nil }
+                value = value << 8 | octet
+                octets += 1
+                (octet, digits, leadingZero) = (0, 0, false)
+                continue
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits < 3, !leadingZero else { return nil }
+            if digits == 0 && byte == UInt8(ascii: "0") { leadingZero = true }
+            octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+            digits += 1
+            guard octet <= 255 else { return nil }
         }
-        return value
+        guard digits > 0, octets == 3 else { return nil }
+        return value << 8 | octet
     }
 
     private static func parseV6(_ text: Substring) -> UInt128? {
@@ -83,7 +94,13 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func formatV4(_ value: UInt32) -> String {
-        (0..<4).map { String(value >> (24 - 8 * $0) & 0xFF) }.joined(separator: ".")
+        var text = ""
+        text.reserveCapacity(15)
+        for shift in [24, 16, 8, 0] {
+            if shift != 24 { text.append(".") }
+            text += String(value >> UInt32(shift) & 0xFF)
+        }
+        return text
     }
 
     /// RFC 5952 form: lowercase, the longest run of two or more zero groups shortened to `::`.

@@ -36,20 +36,29 @@ public struct TokenSecret: Sendable, Equatable, CustomStringConvertible {
     private init(checked text: String) { self.text = text }
 
     /// Accepts a secret whose prefix, length, alphabet and checksum are right; no database is consulted.
+    /// Surrounding whitespace is ignored. Works on the UTF-8 bytes: a check service runs this for every request.
     public init(parsing raw: String) throws(ValidationError) {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let invalid = ValidationError("not a valid apitokens secret")
-        guard let kind = TokenKind.allCases.first(where: { text.hasPrefix(Self.prefix(for: $0)) }) else { throw invalid }
-        let prefixLength = Self.prefix(for: kind).utf8.count
-        let bytes = Array(text.utf8)
+        var bytes = Array(raw.utf8)
+        while let last = bytes.last, Self.isWhitespace(last) { bytes.removeLast() }
+        let start = bytes.firstIndex { !Self.isWhitespace($0) } ?? bytes.endIndex
+        if start > 0 { bytes.removeFirst(start) }
+        let prefixLength = 4
         guard bytes.count == prefixLength + Self.randomLength + Self.checksumLength,
-              bytes[prefixLength...].allSatisfy(Self.alphabet.contains)
+              TokenKind.allCases.contains(where: { bytes.starts(with: Self.prefix(for: $0).utf8) }),
+              bytes[prefixLength...].allSatisfy({ $0 < 128 && Self.isBase62[Int($0)] })
         else { throw invalid }
-        let head = String(decoding: bytes[..<(bytes.count - Self.checksumLength)], as: UTF8.self)
-        let check = String(decoding: bytes[(bytes.count - Self.checksumLength)...], as: UTF8.self)
-        guard Self.checksum(of: head) == check else { throw invalid }
-        self.text = text
+        let checkStart = bytes.count - Self.checksumLength
+        guard Self.checksumDigits(of: bytes[..<checkStart]).elementsEqual(bytes[checkStart...]) else { throw invalid }
+        self.text = String(decoding: bytes, as: UTF8.self)
     }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    /// Which ASCII bytes are base62 digits.
+    private static let isBase62: [Bool] = (0..<128).map { alphabet.contains(UInt8($0)) }
 
     /// The kind this secret's prefix announces.
     public var kind: TokenKind { text.hasPrefix(Self.prefix(for: .admin)) ? .admin : .personal }
@@ -64,13 +73,18 @@ public struct TokenSecret: Sendable, Equatable, CustomStringConvertible {
     public var description: String { hint }
 
     static func checksum(of head: String) -> String {
-        var value = CRC32.checksum(Array(head.utf8))
+        String(decoding: checksumDigits(of: Array(head.utf8)[...]), as: UTF8.self)
+    }
+
+    /// The base62 digits of the CRC32 of `head`, most significant first.
+    private static func checksumDigits(of head: ArraySlice<UInt8>) -> [UInt8] {
+        var value = CRC32.checksum(head)
         var digits = [UInt8](repeating: alphabet[0], count: checksumLength)
         for index in stride(from: checksumLength - 1, through: 0, by: -1) {
             digits[index] = alphabet[Int(value % 62)]
             value /= 62
         }
-        return String(decoding: digits, as: UTF8.self)
+        return digits
     }
 }
 
@@ -80,7 +94,7 @@ enum CRC32 {
         (0..<8).reduce(UInt32(index)) { crc, _ in crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         ~bytes.reduce(~UInt32(0)) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     }
 }

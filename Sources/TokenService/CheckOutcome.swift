@@ -78,6 +78,7 @@ enum CheckOutcome: Sendable {
 /// Header values are ASCII: anything else in a name (and `%` itself) is percent-encoded as UTF-8.
 enum HeaderText {
     static func encode(_ text: String) -> String {
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "%") }) { return text }
         var out = ""
         for byte in text.utf8 {
             if (0x20...0x7E).contains(byte) && byte != UInt8(ascii: "%") {

@@ -109,7 +109,7 @@ public final class CheckService: Sendable {
         guard values.count == 1, let value = values.first else { return .present("") }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .present("") }
-        return .present(parts[1].trimmingCharacters(in: .whitespaces))
+        return .present(String(parts[1]))  // TokenSecret(parsing:) ignores surrounding whitespace
     }
 
     /// Judges a presented secret against what the request needs, and notes a good use for the recorder.
@@ -161,7 +161,7 @@ struct CheckContext: RequestContext {
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        peerIP = source.channel.remoteAddress?.ipAddress.flatMap { IPAddress(Substring($0)) }
+        peerIP = source.channel.remoteAddress.flatMap(IPAddress.init(peer:))
     }
 }
 
@@ -193,4 +193,22 @@ struct FormBody {
     }
 
     subscript(name: String) -> String? { fields.first { $0.0 == name }?.1 }
+}
+
+extension IPAddress {
+    /// The address of a TCP peer, read from the socket address itself; nil for a Unix socket.
+    init?(peer: SocketAddress) {
+        switch peer {
+        case .v4(let address):
+            self = .v4(UInt32(bigEndian: address.address.sin_addr.s_addr))
+        case .v6(let address):
+            var value: UInt128 = 0
+            withUnsafeBytes(of: address.address.sin6_addr) { bytes in
+                for byte in bytes { value = value << 8 | UInt128(byte) }
+            }
+            self = .v6(value)
+        case .unixDomainSocket:
+            return nil
+        }
+    }
 }

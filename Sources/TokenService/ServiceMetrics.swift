@@ -4,7 +4,8 @@ import Prometheus
 /// The service's counters and latency histogram, in Prometheus text through swift-metrics.
 final class ServiceMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
-    private let checks: [String: Metrics.Counter]
+    /// One counter per endpoint and outcome, looked up without building a string per request.
+    private let checks: [[Metrics.Counter]]
     private let latency: Metrics.Timer
 
     static let endpoints = ["check", "introspect", "refresh"]
@@ -16,20 +17,19 @@ final class ServiceMetrics: Sendable {
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .seconds(1),
         ]
-        var checks: [String: Metrics.Counter] = [:]
-        for endpoint in Self.endpoints {
-            for outcome in Self.outcomes {
-                checks["\(endpoint) \(outcome)"] = Metrics.Counter(
-                    label: "apitokens_checks_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: factory)
+        checks = Self.endpoints.map { endpoint in
+            Self.outcomes.map { outcome in
+                Metrics.Counter(label: "apitokens_checks_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: factory)
             }
         }
-        self.checks = checks
         latency = Metrics.Timer(label: "apitokens_check_duration_seconds", factory: factory)
     }
 
     /// Counts one answer of an endpoint and how long it took.
     func record(_ endpoint: String, _ outcome: String, started: ContinuousClock.Instant) {
-        checks["\(endpoint) \(outcome)"]?.increment()
+        if let row = Self.endpoints.firstIndex(of: endpoint), let column = Self.outcomes.firstIndex(of: outcome) {
+            checks[row][column].increment()
+        }
         latency.record(duration: ContinuousClock.now - started)
     }
 

@@ -63,7 +63,11 @@ extension TokenStore {
     public func check(_ secret: TokenSecret, _ request: VerificationRequest,
                       at now: Date? = nil) throws(TokenStoreError) -> Verification {
         let now = now ?? clock.now()
-        return try read { db in try Self.judge(db, secret: secret, request: request, now: now) }
+        let cache = checkCache
+        return try read { db in
+            guard let facts = try cache.facts(db, hash: secret.hash) else { return .inactive(reason: "unknown token") }
+            return facts.judge(request, now: now)
+        }
     }
 
     /// Records a batch of uses in one transaction, waiting for the write lock like any write: for a service that
@@ -95,6 +99,7 @@ extension TokenStore {
     func writeIfUnlocked(_ body: (Database) throws -> Void) -> Bool {
         do {
             return try writer.writeWithoutTransaction { db in
+                checkCache.invalidate()
                 try db.execute(sql: "PRAGMA busy_timeout = 0")
                 defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)") }
                 try db.inTransaction(.immediate) {
@@ -111,44 +116,11 @@ extension TokenStore {
     /// The Refresh Token API: a live token extends its own expiry.
     public func refreshSelf(_ secret: TokenSecret, clientIP: IPAddress?) throws(TokenStoreError) -> Token {
         try write { db in
-            let answer = try Self.judge(db, secret: secret, request: VerificationRequest(clientIP: clientIP), now: clock.now())
+            let answer = try CheckFacts.load(db, hash: secret.hash)?.judge(VerificationRequest(clientIP: clientIP), now: clock.now())
             guard case .active(let token, _) = answer else {
                 throw TokenStoreError.refused(PolicyError("the token is not active; it cannot refresh itself"))
             }
             return try refresh(db, token: token, actor: "token:\(token.id)")
         }
-    }
-
-    private static func judge(_ db: Database, secret: TokenSecret, request: VerificationRequest,
-                              now: Date) throws -> Verification {
-        let lookup = try db.cachedStatement(sql: "SELECT * FROM token WHERE secretHash = ?")
-        guard let row = try Row.fetchOne(lookup, arguments: [secret.hash]) else {
-            return .inactive(reason: "unknown token")
-        }
-        let token = Token(row: row)
-        if (row[Token.Column.revokedAt.rawValue] as Int64?) != nil { return .inactive(reason: "token was revoked") }
-        if token.status(at: now) == .expired { return .inactive(reason: "token expired at \(RFC3339.string(token.expiresAt ?? now))") }
-        let allowed = token.allowedIPs
-        if allowed.isUnreadable { return .inactive(reason: "stored IP allow-list is unreadable") }
-        if !allowed.allowsAny {
-            guard let client = request.clientIP else { return .outOfScope(reason: "token is IP-restricted and no client address was given") }
-            guard allowed.allows(client) else { return .outOfScope(reason: "IP \(client) is not allowed") }
-        }
-        let owner = try account(db, login: token.owner)
-        guard let granted = Policy.effectivePermissions(of: token, owner: owner) else {
-            return .inactive(reason: "owner \(token.owner) no longer has access to team \(token.team)")
-        }
-        if let missing = request.permissions.first(where: { !granted.contains($0) }) {
-            return .outOfScope(reason: "permission \(missing.id) not granted")
-        }
-        if let team = request.team, team.caseInsensitiveCompare(token.team) != .orderedSame {
-            return .outOfScope(reason: "token is for team \(token.team), not \(team)")
-        }
-        if let site = request.site {
-            let found = try Int.fetchOne(db, sql: "SELECT count(*) FROM site WHERE teamId = ? AND name = ?",
-                                         arguments: [token.teamID, site]) ?? 0
-            if found == 0 { return .outOfScope(reason: "site \(site) is not in team \(token.team)") }
-        }
-        return .active(token, granted: granted)
     }
 }

@@ -14,6 +14,8 @@ public final class TokenStore: Sendable {
     public let isWritable: Bool
     /// This store's hold on its file in the process-wide registry; nil in memory.
     private let claim: OpenDatabases.Claim?
+    /// What checks on this connection have read, while nothing was committed since.
+    let checkCache = CheckCache()
 
     /// Opens the database at `path` (creating it only with `.create`), refusing files that are not ours, and migrates it.
     /// A process holds at most one store per database file: close this one before opening another on the same file.
@@ -151,6 +153,7 @@ public final class TokenStore: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws(TokenStoreError) -> T {
         do {
             return try writer.writeWithoutTransaction { db in
+                checkCache.invalidate()
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
