@@ -17,9 +17,9 @@ public final class CheckService: Sendable {
     let metrics = ServiceMetrics()
     private let turn = Turn()
 
-    /// Opens the database at `path` (it must exist): `readers` connections answer checks side by side, and one more
+    /// Opens the database at `path` (it must exist): `readers` connections (one per core) answer checks side by side, and one more
     /// records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
-    public init(path: String, trusting proxies: [IPRange] = [], readers: Int = 4, logger: Logger) throws(TokenStoreError) {
+    public init(path: String, trusting proxies: [IPRange] = [], readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), logger: Logger) throws(TokenStoreError) {
         writer = try TokenStore(path: path, access: .existing)
         var opened: [TokenStore] = []
         for _ in 0..<max(1, readers) { opened.append(try TokenStore(path: path, access: .check)) }
