@@ -143,6 +143,24 @@ struct ServeTests {
         #expect(try HTTPExchange.curl(["--unix-socket", socket, "-H", "Authorization: Bearer \(secret)", "http://localhost/check"]).status == 204)
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl"))
+    func tlsServesHTTPSWithTheGivenCertificate() throws {
+        let secret = try create(["--name", "over tls", "--team", "Default"])
+        let cert = cli.directory.appendingPathComponent("cert.pem").path, key = cli.directory.appendingPathComponent("key.pem").path
+        let made = try ChildProcess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                             "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let serve = try ServeProcess(database: cli.database, arguments: ["--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key])
+        let answer = try HTTPExchange.curl(["--cacert", cert, "--resolve", "localhost:\(serve.address.split(separator: ":").last ?? ""):127.0.0.1",
+                                            "-H", "Authorization: Bearer \(secret)",
+                                            "https://localhost:\(serve.address.split(separator: ":").last ?? "")/check"])
+        #expect(answer.status == 204, "\(answer)")
+        #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 0, "plain HTTP is not spoken on a TLS port")
+        let badKey = try ChildProcess.run(CLIRunner.binary, ["serve", "--db", cli.database, "--listen", "127.0.0.1:0",
+                                                             "--tls-cert", cert, "--tls-key", cert])
+        #expect(badKey.status == 2 && badKey.stderr.contains("cannot use --tls-cert"), "\(badKey.stderr)")
+    }
+
     @Test func plainHTTPBeyondLoopbackAndBadAddressesAreRefused() throws {
         _ = try create(["--name", "x", "--team", "Default"])
         for (arguments, mention) in [(["--listen", "0.0.0.0:8080"], "reachable from other hosts"),
