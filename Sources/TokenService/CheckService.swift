@@ -7,8 +7,8 @@ import TokenDomain
 import TokenStore
 
 /// The HTTP face of the store for reverse proxies and services: `/check`, `/introspect`, `/refresh`, `/healthz`,
-/// `/metrics`. Every answer is read from the database as it is at that moment: nothing is cached, so no answer
-/// outlives a revoke, roll or edit committed by any process.
+/// `/metrics`. Every answer reflects the database as it is at that moment: what a reader connection remembers is
+/// dropped as soon as `PRAGMA data_version` shows a commit anywhere, so no answer outlives a revoke, roll or edit.
 public final class CheckService: Sendable {
     private let readers: [TokenStore]
     private let writer: TokenStore
@@ -17,9 +17,10 @@ public final class CheckService: Sendable {
     let metrics = ServiceMetrics()
     private let turn = Turn()
 
-    /// Opens the database at `path` (it must exist): `readers` connections (one per core) answer checks side by side, and one more
-    /// records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
-    public init(path: String, trusting proxies: [IPRange] = [], readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), logger: Logger) throws(TokenStoreError) {
+    /// Opens the database at `path` (it must exist): `readers` connections (one per core) answer checks side by side,
+    /// and one more records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
+    public init(path: String, trusting proxies: [IPRange] = [], readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
+                logger: Logger) throws(TokenStoreError) {
         writer = try TokenStore(path: path, access: .existing)
         var opened: [TokenStore] = []
         for _ in 0..<max(1, readers) { opened.append(try TokenStore(path: path, access: .check)) }
@@ -53,13 +54,14 @@ public final class CheckService: Sendable {
         var needs = VerificationRequest(clientIP: client(of: request, context))
         needs.team = parameters["team"].map(String.init)
         needs.site = parameters["site"].map(String.init)
+        var asksForUnknown = false
         for id in parameters[values: "permission"].flatMap({ $0.split(separator: ",") }) {
-            guard let permission = try? Permission.parse(String(id)) else {
-                return finish("check", .insufficientScope(reason: "unknown permission"), started).checkResponse
-            }
-            needs.permissions.append(permission)
+            if let permission = try? Permission.parse(String(id)) { needs.permissions.append(permission) } else { asksForUnknown = true }
         }
-        return finish("check", judge(bearer(request), needs), started).checkResponse
+        var outcome = judge(bearer(request), needs)
+        // No token grants a permission that does not exist; the token itself is judged first, so a bad one stays 401.
+        if asksForUnknown, case .good = outcome { outcome = .insufficientScope(reason: "unknown permission") }
+        return finish("check", outcome, started).checkResponse
     }
 
     /// RFC 7662: the caller proves itself with its own live token; the answer is `verify`'s JSON.

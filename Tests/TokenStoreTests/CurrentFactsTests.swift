@@ -177,4 +177,25 @@ struct CurrentFactsTests {
         _ = try fixture.store.verify(secret, VerificationRequest())
         #expect(try fixture.store.token(id: token.id, by: fixture.user)?.lastUsedAt != nil)
     }
+
+    /// A check connection remembers what it read only until another connection commits: every kind of change made
+    /// through another store is obeyed by the very next check.
+    @Test func aCheckConnectionNeverAnswersFromBeforeAChange() throws {
+        let fixture = try StoreFixture()
+        let checker = try TokenStore(path: fixture.path, access: .check, clock: FixedClock(StoreFixture.start))
+        let (token, secret) = try fixture.store.create(try fixture.draft("Cached", permissions: [.readSite, .runTests]), by: fixture.user)
+        func answer(_ needs: VerificationRequest = VerificationRequest(permissions: [.runTests])) throws -> Verification {
+            try checker.check(secret, needs)
+        }
+        guard case .active = try answer(), case .active = try answer() else { Issue.record("a good token was refused"); return }
+        try fixture.store.setRole(login: "jo", role: .viewer, by: fixture.admin)
+        #expect(try answer() == .outOfScope(reason: "permission run_tests not granted"))
+        try fixture.store.setRole(login: "jo", role: .user, by: fixture.admin)
+        _ = try fixture.store.edit(id: token.id, to: try fixture.draft("Cached", permissions: [.readSite]), by: fixture.admin)
+        #expect(try answer() == .outOfScope(reason: "permission run_tests not granted"))
+        let (_, rolled) = try fixture.store.roll(id: token.id, by: fixture.user)
+        #expect(try answer(VerificationRequest()) == .inactive(reason: "unknown token"))
+        try fixture.store.revoke(ids: [token.id], by: fixture.user)
+        #expect(try checker.check(rolled, VerificationRequest()) == .inactive(reason: "token was revoked"))
+    }
 }
