@@ -29,6 +29,9 @@ public struct CheckServer: Sendable {
 
     /// Refuses, with one line, plain HTTP on an address other hosts can reach.
     public init(service: CheckService, addresses: [ListenAddress], tls: TLSFiles?, logger: Logger) throws(ValidationError) {
+        if Set(addresses).count < addresses.count {
+            throw ValidationError("--listen names the same address twice")
+        }
         if tls == nil, let open = addresses.first(where: { !$0.isLocal }) {
             throw ValidationError("--listen \(open) is reachable from other hosts; give --tls-cert and --tls-key to serve it, or listen on loopback or a Unix socket")
         }
@@ -67,13 +70,17 @@ public struct CheckServer: Sendable {
         try await ServiceGroup(configuration: configuration).run()
     }
 
+    /// A connection that sends nothing for this long is closed, so idle and trickling clients cannot pile up.
+    static let idleTimeout = TimeAmount.seconds(15)
+
     private func serverBuilder() throws -> HTTPServerBuilder {
-        guard let tls else { return .http1() }
+        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: Self.idleTimeout))
+        guard let tls else { return http }
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
             let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            return try .tls(.http1(), tlsConfiguration: configuration)
+            return try .tls(http, tlsConfiguration: configuration)
         } catch {
             throw ValidationError("cannot use --tls-cert \(tls.certificate) and --tls-key \(tls.key): \(error)")
         }

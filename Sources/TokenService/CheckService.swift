@@ -16,6 +16,8 @@ public final class CheckService: Sendable {
     private let clients: ClientAddressPolicy
     let metrics = ServiceMetrics()
     private let turn = Turn()
+    private let logger: Logger
+    private let outage = OutageLog()
 
     /// Opens the database at `path` (it must exist): `readers` connections (one per core) answer checks side by side,
     /// and one more records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
@@ -27,6 +29,7 @@ public final class CheckService: Sendable {
         self.readers = opened
         recorder = UsageRecorder(store: writer, logger: logger)
         clients = ClientAddressPolicy(trusting: proxies)
+        self.logger = logger
     }
 
     /// The routes, for an `Application` per listening address.
@@ -54,13 +57,15 @@ public final class CheckService: Sendable {
         var needs = VerificationRequest(clientIP: client(of: request, context))
         needs.team = parameters["team"].map(String.init)
         needs.site = parameters["site"].map(String.init)
-        var asksForUnknown = false
-        for id in parameters[values: "permission"].flatMap({ $0.split(separator: ",") }) {
-            if let permission = try? Permission.parse(String(id)) { needs.permissions.append(permission) } else { asksForUnknown = true }
+        var unanswerable = false
+        for id in parameters[values: "permission"].flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            if let permission = try? Permission.parse(String(id)) { needs.permissions.append(permission) } else { unanswerable = true }
         }
+        // A token has one team; two different teams or sites asked at once cannot both be met.
+        for name: Substring in ["team", "site"] where Set(parameters[values: name]).count > 1 { unanswerable = true }
         var outcome = judge(bearer(request), needs)
         // No token grants a permission that does not exist; the token itself is judged first, so a bad one stays 401.
-        if asksForUnknown, case .good = outcome { outcome = .insufficientScope(reason: "unknown permission") }
+        if unanswerable, case .good = outcome { outcome = .insufficientScope(reason: "unknown permission or conflicting team or site") }
         return finish("check", outcome, started).checkResponse
     }
 
@@ -83,7 +88,8 @@ public final class CheckService: Sendable {
     /// The Refresh Token API: the Bearer token extends its own expiry.
     private func refresh(_ request: Request, _ context: CheckContext) -> Response {
         let started = ContinuousClock.now
-        guard case .present(let text) = bearer(request), let secret = try? TokenSecret(parsing: text) else {
+        guard case .present(let text) = bearer(request) else { return finish("refresh", .missingToken, started).refusal }
+        guard let secret = try? TokenSecret(parsing: text) else {
             return finish("refresh", .invalidToken(reason: "malformed"), started).refusal
         }
         do {
@@ -91,9 +97,12 @@ public final class CheckService: Sendable {
             finish("refresh", .good(token, granted: token.permissions), started)
             return json(SelfRefresh(token))
         } catch {
-            let refused: Bool
-            if case .refused = error { refused = true } else { refused = false }
-            return finish("refresh", refused ? .invalidToken(reason: "not active") : .unavailable, started).refusal
+            // Only the database failing is a 503; a token that is not active, or never expires, is the token's problem.
+            if case .database(let message) = error {
+                outage.report(message, to: logger)
+                return finish("refresh", .unavailable, started).refusal
+            }
+            return finish("refresh", .invalidToken(reason: error.description), started).refusal
         }
     }
 
@@ -110,6 +119,8 @@ public final class CheckService: Sendable {
         guard !values.isEmpty else { return .absent }
         guard values.count == 1, let value = values.first else { return .present("") }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        // An empty header, or the scheme alone, sends no token at all.
+        if parts.isEmpty || (parts.count == 1 && parts[0].lowercased() == "bearer") { return .absent }
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .present("") }
         return .present(String(parts[1]))  // TokenSecret(parsing:) ignores surrounding whitespace
     }
@@ -123,6 +134,7 @@ public final class CheckService: Sendable {
         do {
             outcome = CheckOutcome(try reader.check(secret, needs, at: now))
         } catch {
+            outage.report(error.description, to: logger)
             return .unavailable
         }
         if case .good(let token, _) = outcome {
@@ -164,6 +176,20 @@ struct CheckContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerIP = source.channel.remoteAddress.flatMap(IPAddress.init(peer:))
+    }
+}
+
+/// Says on the log that the database cannot answer, at most once every ten seconds, however many requests fail.
+private final class OutageLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: ContinuousClock.Instant?
+
+    func report(_ message: String, to logger: Logger) {
+        lock.lock()
+        let due = last.map { ContinuousClock.now - $0 > .seconds(10) } ?? true
+        if due { last = ContinuousClock.now }
+        lock.unlock()
+        if due { logger.error("the database cannot answer, so checks get 503: \(message)") }
     }
 }
 

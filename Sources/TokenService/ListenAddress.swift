@@ -17,6 +17,10 @@ public enum ListenAddress: Hashable, Sendable, CustomStringConvertible {
             guard path.hasPrefix("/"), !path.hasSuffix("/") else {
                 throw ValidationError("--listen '\(shown)': a Unix socket needs an absolute path, e.g. unix:/run/apitokens/check.sock")
             }
+            // sockaddr_un holds 108 bytes with the terminating NUL.
+            guard path.utf8.count <= 107 else {
+                throw ValidationError("--listen '\(shown)': a Unix socket path may be at most 107 bytes long")
+            }
             self = .unix(path: path)
             return
         }

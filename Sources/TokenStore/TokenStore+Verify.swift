@@ -63,6 +63,9 @@ extension TokenStore {
     public func check(_ secret: TokenSecret, _ request: VerificationRequest,
                       at now: Date? = nil) throws(TokenStoreError) -> Verification {
         let now = now ?? clock.now()
+        guard stillNamesItsFile else {
+            throw .database("\(path) was replaced or removed since it was opened; restart to read the new file")
+        }
         let cache = checkCache
         return try read { db in
             guard let facts = try cache.facts(db, hash: secret.hash) else { return .inactive(reason: "unknown token") }
@@ -88,9 +91,10 @@ extension TokenStore {
         }
     }
 
-    /// Whether the database answers a query on the token table now.
+    /// Whether the database answers a query on the token table now, from the file its path names.
     public func isHealthy() -> Bool {
-        (try? read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM token LIMIT 1)") }) != nil
+        guard stillNamesItsFile else { return false }
+        return (try? read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM token LIMIT 1)") }) != nil
     }
 
     /// Runs `body` in a write transaction when no other connection holds the write lock; otherwise, or on any

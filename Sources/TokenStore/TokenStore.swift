@@ -62,6 +62,13 @@ public final class TokenStore: Sendable {
         if let claim { OpenDatabases.release(claim) }
     }
 
+    /// Whether the path still names the file this store opened. A long-lived process whose database was replaced
+    /// (restored from a backup, say) or removed would otherwise go on reading the old file for good.
+    public var stillNamesItsFile: Bool {
+        guard let claim else { return true }
+        return FileFacts(path: path)?.identity == claim.identity
+    }
+
     /// Closes the connection now, rather than when the last reference goes.
     public func close() {
         try? writer.close()

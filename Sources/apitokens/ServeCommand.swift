@@ -26,7 +26,15 @@ extension APITokens {
                   location /api/ {
                       auth_request /_apitokens;
                       auth_request_set $token_sub $upstream_http_x_token_sub;
+                      auth_request_set $token_team $upstream_http_x_token_team;
+                      auth_request_set $token_permissions $upstream_http_x_token_permissions;
+                      # Set every X-Token-* header the upstream reads, so a client cannot send its own.
                       proxy_set_header X-Token-Sub $token_sub;
+                      proxy_set_header X-Token-Team $token_team;
+                      proxy_set_header X-Token-Permissions $token_permissions;
+                      proxy_set_header X-Token-Id "";
+                      proxy_set_header X-Token-Kind "";
+                      proxy_set_header X-Token-Name "";
                       proxy_pass http://127.0.0.1:9000;
                   }
 
@@ -45,6 +53,14 @@ extension APITokens {
         @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key, for HTTPS.", valueName: "file"))
         var tlsKey: String?
 
+        /// NIO's errors in words: the one people meet is an address already taken.
+        static func explain(_ error: any Error) -> String {
+            let text = "\(error)"
+            if text.contains("Address already in use") { return "an address given to --listen is already in use" }
+            if text.contains("Permission denied") { return "not allowed to listen there (a port below 1024 needs privileges)" }
+            return text
+        }
+
         func validate() throws {
             if (tlsCert == nil) != (tlsKey == nil) {
                 throw ArgumentParser.ValidationError("--tls-cert and --tls-key go together")
@@ -53,7 +69,7 @@ extension APITokens {
 
         func run() throws {
             let addresses = try listen.isEmpty ? [ListenAddress.standard] : listen.map { try ListenAddress(parsing: $0) }
-            let proxies = try trustProxy.map { try IPRange(parsing: Substring($0)) }
+            let proxies = try trustProxy.flatMap { $0.split(separator: ",") }.map { try IPRange(parsing: Substring($0.trimmingCharacters(in: .whitespaces))) }
             // Sockets come into being as 0660, never wider for a moment.
             umask(0o117)
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -63,7 +79,7 @@ extension APITokens {
             let tls = tlsCert.flatMap { cert in tlsKey.map { CheckServer.TLSFiles(certificate: cert, key: $0) } }
             let server = try CheckServer(service: service, addresses: addresses, tls: tls, logger: logger)
             if let failure = RunToCompletion.run({ try await server.run() }) {
-                throw CommandFailure.refused("serve stopped: \(failure)")
+                throw CommandFailure.refused("serve stopped: \(Self.explain(failure))")
             }
         }
     }

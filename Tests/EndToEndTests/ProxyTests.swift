@@ -65,7 +65,7 @@ struct ProxyTests {
               uwsgi_temp_path \(prefix)/tmp; scgi_temp_path \(prefix)/tmp;
               server {
                 listen 127.0.0.1:\(upstream);
-                location / { return 200 "upstream saw sub=$http_x_token_sub\\n"; }
+                location / { return 200 "upstream saw sub=$http_x_token_sub team=$http_x_token_team\\n"; }
               }
               server {
                 listen 127.0.0.1:\(front);
@@ -74,7 +74,9 @@ struct ProxyTests {
                 location /api/ {
                   auth_request /_read;
                   auth_request_set $token_sub $upstream_http_x_token_sub;
+                  auth_request_set $token_team $upstream_http_x_token_team;
                   proxy_set_header X-Token-Sub $token_sub;
+                  proxy_set_header X-Token-Team $token_team;
                   proxy_pass http://127.0.0.1:\(upstream);
                 }
                 location /deploys/ {
@@ -102,7 +104,7 @@ struct ProxyTests {
               handle /api/* {
                 forward_auth unix/\(socket) {
                   uri /check?permission=read_site
-                  copy_headers X-Token-Sub
+                  copy_headers X-Token-Sub X-Token-Team
                 }
                 reverse_proxy 127.0.0.1:\(upstream)
               }
@@ -115,7 +117,7 @@ struct ProxyTests {
               respond 404
             }
             http://127.0.0.1:\(upstream) {
-              respond "upstream saw sub={header.X-Token-Sub}"
+              respond "upstream saw sub={header.X-Token-Sub} team={header.X-Token-Team}"
             }
             """
         try config.write(toFile: home + "/Caddyfile", atomically: true, encoding: .utf8)
@@ -137,8 +139,9 @@ struct ProxyTests {
         #expect(try cli.run(["token", "roll", "3"]).status == 0)
         var serve: ServeProcess? = try ServeProcess(database: cli.database, arguments: ["--listen", "unix:\(socket)"])
 
-        let passed = try proxy.get("/api/hello", bearer: good)
-        #expect(passed.status == 200 && passed.body.contains("upstream saw sub=\(NSUserName())"), "\(passed)")
+        let passed = try HTTPExchange.get("http://127.0.0.1:\(proxy.front)/api/hello", bearer: good,
+                                          headers: ["X-Token-Sub: mallory", "X-Token-Team: Evil"])
+        #expect(passed.status == 200 && passed.body.contains("upstream saw sub=\(NSUserName()) team=Default"), "\(passed)")
         for bad in [nil, "garbage", revoked, rolled] {
             #expect(try proxy.get("/api/hello", bearer: bad).status == 401, "\(bad?.prefix(6) ?? "none")")
         }

@@ -43,6 +43,11 @@ struct ServeTests {
         }
         let basic = try HTTPExchange.get(serve.url("/check"), headers: ["Authorization: Basic dXNlcjpwYXNz"])
         #expect(basic.status == 401)
+        let bare = try HTTPExchange.get(serve.url("/check"), headers: ["Authorization: Bearer"])
+        #expect(bare.status == 401 && bare.headers["www-authenticate"] == #"Bearer realm="apitokens""#, "no token was sent")
+        for conflicting in ["team=Default&team=Other", "site=www.example.com&site=api.example.com", "permission="] {
+            #expect(try HTTPExchange.get(serve.url("/check?\(conflicting)"), bearer: good).status == 403, "\(conflicting)")
+        }
     }
 
     @Test func introspectAndRefreshAnswerLikeVerifyAndRefreshSelf() throws {
@@ -66,6 +71,9 @@ struct ServeTests {
         let anonymous = try HTTPExchange.curl([serve.url("/introspect"), "--data", "token=\(subject)"])
         #expect(anonymous.status == 401)
 
+        let forever = try create(["--name", "forever", "--team", "Default", "--expires-in", "never"])
+        let nothingToRefresh = try HTTPExchange.curl(["-X", "POST", serve.url("/refresh"), "-H", "Authorization: Bearer \(forever)"])
+        #expect(nothingToRefresh.status == 401, "a token problem is never a 503")
         let refreshed = try HTTPExchange.curl(["-X", "POST", serve.url("/refresh"), "-H", "Authorization: Bearer \(subject)"])
         #expect(refreshed.status == 200 && refreshed.body.contains(#""token_id":2"#) && refreshed.body.contains(#""expires_at":"#))
         #expect(try HTTPExchange.curl(["-X", "POST", serve.url("/refresh"), "-H", "Authorization: Bearer nope"]).status == 401)
@@ -100,6 +108,20 @@ struct ServeTests {
         #expect(metrics.body.contains("apitokens_check_duration_seconds_bucket"))
         #expect(!metrics.body.contains(secret) && !serve.process.stderr.contains(secret))
         try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "ALTER TABLE token RENAME TO gone"])
+        #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 503)
+        #expect(try HTTPExchange.get(serve.url("/healthz")).status == 503)
+        #expect(serve.process.stderr.contains("the database cannot answer"))
+    }
+
+    /// A database restored from a backup under a running service: the old file is never read again.
+    @Test func aReplacedDatabaseIsNeverReadAgain() throws {
+        let secret = try create(["--name", "restored", "--team", "Default"])
+        let serve = try ServeProcess(database: cli.database)
+        #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 204)
+        let copy = cli.directory.appendingPathComponent("copy.sqlite").path
+        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, ".backup '\(copy)'"])
+        #expect(rename(copy, cli.database) == 0)
+        #expect(try cli.run(["token", "revoke", "1", "--yes"]).status == 0)
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 503)
         #expect(try HTTPExchange.get(serve.url("/healthz")).status == 503)
     }
