@@ -45,7 +45,7 @@ public enum Screen {
         let bar = Style(bold: true, reverse: true)
         canvas.fill(x: 0, y: titleRow, width: state.width, height: 1, style: bar)
         let actor = state.actor
-        let left = " apitokens · \(actor.name) (\(actor.login), \(actor.role.label))"
+        let left = " apitokens · \(actor.name) (\(actor.login), \(state.actorRemoved ? "removed" : actor.role.label))"
         canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
         let noun = (state.table.tab == .audit ? "event" : "token") + (state.table.total == .exact(1) ? "" : "s")
         let count = switch state.table.total {

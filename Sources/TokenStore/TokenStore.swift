@@ -18,7 +18,7 @@ public final class TokenStore: Sendable {
     let checkCache = CheckCache()
 
     /// Opens the database at `path` (creating it only with `.create`), refusing files that are not ours, and migrates it.
-    /// A process holds at most one store per database file: close this one before opening another on the same file.
+    /// Several stores may share a file in one process (see `OpenDatabases`); each is one SQLite connection.
     public init(path: String, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws(TokenStoreError) {
         self.path = path
         self.clock = clock

@@ -104,40 +104,32 @@ struct DatabaseFileTests {
 struct DatabasePathTests {
     let scratch = ScratchDirectory("apitokens-path")
 
-    func refusal(_ path: String, access: StoreAccess = .create) -> TokenStoreError? {
-        do {
-            _ = try TokenStore(path: path, access: access)
-            return nil
-        } catch {
-            return error
-        }
-    }
 
     @Test func aFIFOIsRefusedWithoutHanging() throws {
         let path = scratch.path("fifo.sqlite")
         #expect(mkfifo(path, 0o600) == 0)
-        #expect(refusal(path) == .notRegularFile(path: path))
-        #expect(refusal(path, access: .check) == .notRegularFile(path: path))
+        #expect(openingRefusal(path) == .notRegularFile(path: path))
+        #expect(openingRefusal(path, access: .check) == .notRegularFile(path: path))
     }
 
     @Test func aDirectorySaysItIsADirectory() throws {
         let path = scratch.path("folder")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        #expect(refusal(path) == .isDirectory(path: path))
-        #expect(refusal(path)?.description.contains("is a directory") == true)
+        #expect(openingRefusal(path) == .isDirectory(path: path))
+        #expect(openingRefusal(path)?.description.contains("is a directory") == true)
     }
 
     @Test func aHardLinkedDatabaseIsRefused() throws {
         let path = scratch.path("tokens.sqlite")
         try TokenStore(path: path).close()
         #expect(link(path, scratch.path("other-name.sqlite")) == 0)
-        #expect(refusal(path) == .hardLinked(path: path, links: 2))
+        #expect(openingRefusal(path) == .hardLinked(path: path, links: 2))
     }
 
     @Test func checksAndExistingOpensNeverCreateAnything() throws {
         let path = scratch.path("missing/tokens.sqlite")
-        #expect(refusal(path, access: .check) == .missing(path: path))
-        #expect(refusal(path, access: .existing) == .missing(path: path))
+        #expect(openingRefusal(path, access: .check) == .missing(path: path))
+        #expect(openingRefusal(path, access: .existing) == .missing(path: path))
         #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent))
     }
 
@@ -174,14 +166,6 @@ struct DatabasePathTests {
 struct SideFileTests {
     let scratch = ScratchDirectory("apitokens-side")
 
-    func refusal(_ path: String, access: StoreAccess = .create) -> TokenStoreError? {
-        do {
-            _ = try TokenStore(path: path, access: access)
-            return nil
-        } catch {
-            return error
-        }
-    }
 
     @Test(arguments: ["-wal", "-shm"])
     func aHardLinkedOrSymlinkedSideFileIsRefusedAndItsTargetLeftAlone(suffix: String) throws {
@@ -191,11 +175,11 @@ struct SideFileTests {
         let contents = Data("somebody's notes\n".utf8)
         FileManager.default.createFile(atPath: victim, contents: contents, attributes: [.posixPermissions: 0o644])
         #expect(link(victim, path + suffix) == 0)
-        #expect(refusal(path) == .unsafeSideFile(path: path + suffix, problem: "has 2 hard links"))
+        #expect(openingRefusal(path) == .unsafeSideFile(path: path + suffix, problem: "has 2 hard links"))
         unlink(path + suffix)
         #expect(symlink(victim, path + suffix) == 0)
-        #expect(refusal(path) == .unsafeSideFile(path: path + suffix, problem: "is a symbolic link"))
-        #expect(refusal(path, access: .check) == .unsafeSideFile(path: path + suffix, problem: "is a symbolic link"))
+        #expect(openingRefusal(path) == .unsafeSideFile(path: path + suffix, problem: "is a symbolic link"))
+        #expect(openingRefusal(path, access: .check) == .unsafeSideFile(path: path + suffix, problem: "is a symbolic link"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: victim)) == contents)
         #expect((try FileManager.default.attributesOfItem(atPath: victim)[.posixPermissions] as? Int) == 0o644)
     }
@@ -203,17 +187,17 @@ struct SideFileTests {
     @Test func anEmptyFileIsANewDatabaseOnlyForACommandThatMayCreateOne() throws {
         let path = scratch.path("empty.sqlite")
         FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o644])
-        #expect(refusal(path, access: .check) == .empty(path: path))
-        #expect(refusal(path, access: .existing) == .empty(path: path))
+        #expect(openingRefusal(path, access: .check) == .empty(path: path))
+        #expect(openingRefusal(path, access: .existing) == .empty(path: path))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o644)
-        #expect(refusal(path) == nil)
+        #expect(openingRefusal(path) == nil)
     }
 
     @Test func aDanglingSymbolicLinkSaysSo() throws {
         let path = scratch.path("dangling.sqlite")
         #expect(symlink(scratch.path("nowhere/else.sqlite"), path) == 0)
-        #expect(refusal(path) == .danglingLink(path: path))
+        #expect(openingRefusal(path) == .danglingLink(path: path))
     }
 
     @Test func aCheckNeverChangesTheDatabasesMode() throws {
@@ -222,5 +206,15 @@ struct SideFileTests {
         chmod(path, 0o644)
         try TokenStore(path: path, access: .check).close()
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o644)
+    }
+}
+
+/// Why opening a store at `path` failed, or nil when it opened.
+func openingRefusal(_ path: String, access: StoreAccess = .create) -> TokenStoreError? {
+    do {
+        _ = try TokenStore(path: path, access: access)
+        return nil
+    } catch {
+        return error
     }
 }
