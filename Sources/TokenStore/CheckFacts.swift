@@ -32,7 +32,7 @@ struct CheckFacts: Sendable {
             guard allowed.allows(client) else { return .outOfScope(reason: "IP \(client) is not allowed") }
         }
         guard let granted = Policy.effectivePermissions(of: token, owner: owner) else {
-            return .inactive(reason: "owner \(token.owner) no longer has access to team \(token.team)")
+            return .inactive(reason: Policy.accessProblem(of: token, owner: owner) ?? "its owner no longer has access")
         }
         if let missing = request.permissions.first(where: { !granted.contains($0) }) {
             return .outOfScope(reason: "permission \(missing.id) not granted")
