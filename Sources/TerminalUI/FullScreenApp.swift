@@ -20,6 +20,15 @@ public enum FullScreenApp {
             let key: Key
             if let waiting = typedAhead {
                 key = waiting
+            } else if model.state.bulkRevoke != nil {
+                // A bulk revoke goes one batch per turn, painting its progress, and reads keys between batches.
+                terminal.paint(Screen.render(model.state))
+                guard let next = terminal.readKey(timeout: 0) else {
+                    if terminal.isHungUp { return }
+                    model.send(.bulkRevokeStep)
+                    continue
+                }
+                key = next
             } else {
                 terminal.paint(Screen.render(model.state))
                 guard let next = terminal.readKey(timeout: reloadInterval) else {

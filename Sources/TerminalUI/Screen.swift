@@ -132,7 +132,7 @@ public enum Screen {
             let selected = index == state.table.selection
             if selected { style.reverse = true; style.bold = true }
             canvas.fill(x: 0, y: y, width: state.width, height: 1, style: style)
-            if state.table.marked.contains(token.id) { canvas.put("●", x: 0, y: y, style: Style(bold: true, reverse: selected, color: .magenta)) }
+            if state.table.isMarked(token) { canvas.put("●", x: 0, y: y, style: Style(bold: true, reverse: selected, color: .magenta)) }
             for (column, x, width) in layout.columns {
                 var cellStyle = style
                 if column.title == "Status" && status != .active { cellStyle.bold = true }
@@ -153,9 +153,10 @@ public enum Screen {
             let sortName = TokenColumn.all.first { $0.sort == table.order.sort }?.title ?? table.order.sort.rawValue
             parts.append("sorted by \(sortName) \(table.order.descending ? "▼" : "▲")")
             if !table.search.text.isEmpty { parts.append("filter “\(table.search.text)”") }
-            if !table.marked.isEmpty { parts.append("\(table.marked.count) marked") }
+            if table.markedCount > 0 { parts.append("\(table.markedCount) marked") }
             if let token = table.selected {
                 parts.append("#\(token.id) \(token.hint)")
+                if let end = token.graceEnd(at: state.now) { parts.append("previous secret works until \(RFC3339.string(end))") }
                 parts.append(token.allowedIPs.allowsAny ? "any IP"
                              : token.allowedIPs.isUnreadable ? "IP allow-list unreadable: no address allowed" : "IPs \(token.allowedIPs)")
             }

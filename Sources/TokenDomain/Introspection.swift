@@ -5,17 +5,20 @@ import Foundation
 public struct Introspection: Encodable, Sendable {
     public let token: Token
     public let granted: PermissionSet
+    /// True when the secret was the one replaced by the token's last roll, still inside its grace.
+    public let previousSecret: Bool
     /// Adds RFC 7662's `scope` (space-separated permission ids) and `token_type`.
     public let withScope: Bool
 
-    public init(token: Token, granted: PermissionSet, withScope: Bool = false) {
+    public init(token: Token, granted: PermissionSet, previousSecret: Bool = false, withScope: Bool = false) {
         self.token = token
         self.granted = granted
+        self.previousSecret = previousSecret
         self.withScope = withScope
     }
 
     enum Key: String, CodingKey {
-        case active, token_id, kind, name, sub, team, permissions, scope, token_type, exp, iat
+        case active, token_id, kind, name, sub, team, permissions, scope, token_type, exp, iat, previous_secret
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -34,6 +37,8 @@ public struct Introspection: Encodable, Sendable {
         // RFC 7662 makes `exp` optional: a token that never expires has none.
         try container.encodeIfPresent(token.expiresAt.map { Int64($0.timeIntervalSince1970) }, forKey: .exp)
         try container.encode(Int64(token.createdAt.timeIntervalSince1970), forKey: .iat)
+        // Only present when true, so that a service can warn its operator to pick up the new secret.
+        if previousSecret { try container.encode(true, forKey: .previous_secret) }
     }
 }
 

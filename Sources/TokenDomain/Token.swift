@@ -69,12 +69,14 @@ public struct Token: Hashable, Sendable, Identifiable {
     public let version: Int64
     /// True for a personal token whose owner, as read with the token, may no longer use it (see `Policy.accessProblem`).
     public let ownerLacksAccess: Bool
+    /// When the secret before the last roll stops working; nil when that roll gave it no grace.
+    public let previousSecretExpiresAt: Date?
 
     public init(
         id: Int64, kind: TokenKind, name: String, owner: String, ownerName: String, team: String, teamID: Int64,
         permissions: PermissionSet, expiresIn: ExpiresIn, expiresAt: Date?, allowedIPs: IPAllowList,
         createdAt: Date, updatedAt: Date, lastUsedAt: Date?, lastUsedIP: String?, hint: String, version: Int64,
-        ownerLacksAccess: Bool = false
+        ownerLacksAccess: Bool = false, previousSecretExpiresAt: Date? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -94,6 +96,12 @@ public struct Token: Hashable, Sendable, Identifiable {
         self.hint = hint
         self.version = version
         self.ownerLacksAccess = ownerLacksAccess
+        self.previousSecretExpiresAt = previousSecretExpiresAt
+    }
+
+    /// When the previous secret stops working, while it still works at `now`; nil otherwise.
+    public func graceEnd(at now: Date) -> Date? {
+        previousSecretExpiresAt.flatMap { $0 > now ? $0 : nil }
     }
 
     /// The token's status at `now`: expired first, then inactive, then what the clock says.

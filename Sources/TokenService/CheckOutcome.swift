@@ -6,8 +6,8 @@ import TokenStore
 /// What a check answers, and how each answer goes on the wire: the one table proxies rely on.
 /// Only `good` is ever a 2xx; a token problem is never a 500.
 enum CheckOutcome: Sendable {
-    /// A good token, and what it grants now.
-    case good(Token, granted: PermissionSet)
+    /// A good token, what it grants now, and whether the secret was the previous one, inside its grace.
+    case good(Token, granted: PermissionSet, previousSecret: Bool)
     /// No `Authorization: Bearer` header at all.
     case missingToken
     /// Malformed, unknown, revoked, expired or rolled out.
@@ -20,7 +20,7 @@ enum CheckOutcome: Sendable {
     /// The outcome of a verification by the store.
     init(_ verification: Verification) {
         switch verification {
-        case .active(let token, let granted): self = .good(token, granted: granted)
+        case .active(let token, let granted, let previousSecret): self = .good(token, granted: granted, previousSecret: previousSecret)
         case .inactive(let reason): self = .invalidToken(reason: reason)
         case .outOfScope(let reason): self = .insufficientScope(reason: reason)
         }
@@ -40,7 +40,7 @@ enum CheckOutcome: Sendable {
     /// The answer to `GET /check`: 204 with the token's facts, or 401 / 403 / 503 (RFC 6750 §3).
     var checkResponse: Response {
         switch self {
-        case .good(let token, let granted):
+        case .good(let token, let granted, let previousSecret):
             var headers = HTTPFields()
             headers[.tokenID] = String(token.id)
             headers[.tokenKind] = token.kind.rawValue
@@ -48,6 +48,7 @@ enum CheckOutcome: Sendable {
             headers[.tokenSub] = token.owner
             headers[.tokenTeam] = HeaderText.encode(token.team)
             headers[.tokenPermissions] = granted.ids.joined(separator: ",")
+            if previousSecret { headers[.tokenPreviousSecret] = "true" }
             return Response(status: .noContent, headers: headers)
         default:
             return refusal
@@ -102,6 +103,7 @@ extension HTTPField.Name {
     static let tokenSub = Self("X-Token-Sub")!
     static let tokenTeam = Self("X-Token-Team")!
     static let tokenPermissions = Self("X-Token-Permissions")!
+    static let tokenPreviousSecret = Self("X-Token-Previous-Secret")!
     static let forwardedFor = Self("X-Forwarded-For")!
     static let realIP = Self("X-Real-IP")!
 }

@@ -79,7 +79,8 @@ public final class CheckService: Sendable {
         let outcome = judge(.present(form["token"] ?? ""), VerificationRequest())
         finish("introspect", outcome, started)
         switch outcome {
-        case .good(let token, let granted): return json(Introspection(token: token, granted: granted, withScope: true))
+        case .good(let token, let granted, let previousSecret):
+            return json(Introspection(token: token, granted: granted, previousSecret: previousSecret, withScope: true))
         case .unavailable: return outcome.refusal
         default: return json(["active": false])
         }
@@ -94,7 +95,7 @@ public final class CheckService: Sendable {
         }
         do {
             let token = try writer.refreshSelf(secret, clientIP: client(of: request, context))
-            finish("refresh", .good(token, granted: token.permissions), started)
+            finish("refresh", .good(token, granted: token.permissions, previousSecret: false), started)
             return json(SelfRefresh(token))
         } catch {
             // Only the database failing is a 503; a token that is not active, or never expires, is the token's problem.
@@ -137,7 +138,7 @@ public final class CheckService: Sendable {
             outage.report(error.description, to: logger)
             return .unavailable
         }
-        if case .good(let token, _) = outcome {
+        if case .good(let token, _, _) = outcome {
             recorder.note(TokenUse(tokenID: token.id, clientIP: needs.clientIP?.description, at: now), of: token)
         }
         return outcome

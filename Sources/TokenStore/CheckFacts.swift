@@ -10,20 +10,30 @@ struct CheckFacts: Sendable {
     let owner: Account?
     /// The names of the token's team's sites.
     let teamSites: [String]
+    /// True when the secret is the one the token's last roll replaced, which works only inside its grace.
+    let isPreviousSecret: Bool
 
-    /// Reads the facts for a secret's hash, or nil for a secret no token ever had.
+    /// Reads the facts for a secret's hash, current or previous, or nil for a secret no token has now.
     static func load(_ db: Database, hash: Data) throws -> CheckFacts? {
-        let lookup = try db.cachedStatement(sql: "SELECT * FROM token WHERE secretHash = ?")
-        guard let row = try Row.fetchOne(lookup, arguments: [hash]) else { return nil }
+        var isPrevious = false
+        var row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM token WHERE secretHash = ?"), arguments: [hash])
+        if row == nil {
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM token WHERE previousSecretHash = ?"), arguments: [hash])
+            isPrevious = true
+        }
+        guard let row else { return nil }
         let token = Token(row: row)
         let sites = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM site WHERE teamId = ?"), arguments: [token.teamID])
         return CheckFacts(token: token, revoked: (row[Token.Column.revokedAt.rawValue] as Int64?) != nil,
-                          owner: try TokenStore.account(db, login: token.owner), teamSites: sites)
+                          owner: try TokenStore.account(db, login: token.owner), teamSites: sites, isPreviousSecret: isPrevious)
     }
 
     /// The verdict on a request for the token these facts describe, at `now`.
     func judge(_ request: VerificationRequest, now: Date) -> Verification {
         if revoked { return .inactive(reason: "token was revoked") }
+        if isPreviousSecret, token.graceEnd(at: now) == nil {
+            return .inactive(reason: "secret was rolled out; its grace ended at \(RFC3339.string(token.previousSecretExpiresAt ?? now))")
+        }
         if token.status(at: now) == .expired { return .inactive(reason: "token expired at \(RFC3339.string(token.expiresAt ?? now))") }
         let allowed = token.allowedIPs
         if allowed.isUnreadable { return .inactive(reason: "stored IP allow-list is unreadable") }
@@ -43,7 +53,7 @@ struct CheckFacts: Sendable {
         if let site = request.site, !teamSites.contains(where: { $0.caseInsensitiveCompare(site) == .orderedSame }) {
             return .outOfScope(reason: "site \(site) is not in team \(token.team)")
         }
-        return .active(token, granted: granted)
+        return .active(token, granted: granted, previousSecret: isPreviousSecret)
     }
 }
 

@@ -51,6 +51,10 @@ struct QueryPlan {
             clauses.append("token.expiresAt > ? AND token.expiresAt <= ? AND NOT \(lacksAccess)"); arguments += [now, soon]
         case .active: clauses.append("(token.expiresAt IS NULL OR token.expiresAt > ?) AND NOT \(lacksAccess)"); arguments += [soon]
         }
+        if let unused = filter.unusedFor {
+            clauses.append("ifnull(token.lastUsedAt, 0) < ?")
+            arguments += [now - unused.seconds]
+        }
         condition = (clauses.joined(separator: " AND "), arguments)
         searchPredicate = search?.predicate
 
@@ -85,6 +89,7 @@ struct QueryPlan {
 
     /// The count, when it is known without reading token rows: from the tally, or proven over the limit.
     func knownCount(_ db: Database) throws -> TokenCount? {
+        guard filter.unusedFor == nil else { return nil }
         switch (filter.needle.isEmpty, filter.status) {
         case (true, nil): return .exact(try owned ?? Self.liveCount(db, owners: nil, personalOnly: false))
         // More than the limit match the name or creator alone, and nothing else narrows them.

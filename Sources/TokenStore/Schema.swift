@@ -5,7 +5,7 @@ import TokenDomain
 /// The append-only list of named migrations; a shipped migration is never edited.
 enum Schema {
     /// The `user_version` this build writes; a database with a higher one is refused.
-    static let version: Int32 = 3
+    static let version: Int32 = 4
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -156,6 +156,16 @@ enum Schema {
             try db.execute(sql: """
                 UPDATE OR IGNORE token SET name = apitokens_nfc(name), nameKey = apitokens_name_key(name)
                   WHERE name != apitokens_nfc(name) OR nameKey != apitokens_name_key(name);
+                """)
+        }
+        migrator.registerMigration("v4-previous-secret") { db in
+            // A roll with a grace keeps the secret it replaced, as a hash like the current one, until the grace ends.
+            try db.execute(sql: """
+                ALTER TABLE token ADD COLUMN previousSecretHash BLOB
+                  CHECK (previousSecretHash IS NULL OR length(previousSecretHash) = 32);
+                ALTER TABLE token ADD COLUMN previousSecretExpiresAt INTEGER
+                  CHECK ((previousSecretHash IS NULL) = (previousSecretExpiresAt IS NULL));
+                CREATE UNIQUE INDEX token_previous_secret ON token(previousSecretHash) WHERE previousSecretHash IS NOT NULL;
                 """)
         }
         return migrator

@@ -58,11 +58,14 @@ public struct TokenFilter: Hashable, Sendable {
     public var search: String
     /// Only tokens of this status, or all when nil.
     public var status: TokenStatus?
+    /// Only tokens never used, or last used longer ago than this.
+    public var unusedFor: TimeSpan?
 
-    public init(personalOwnerID: Int64? = nil, search: String = "", status: TokenStatus? = nil) {
+    public init(personalOwnerID: Int64? = nil, search: String = "", status: TokenStatus? = nil, unusedFor: TimeSpan? = nil) {
         self.personalOwnerID = personalOwnerID
         self.search = search
         self.status = status
+        self.unusedFor = unusedFor
     }
 
     /// The search as matched against stored name keys: trimmed and folded the same way.
@@ -140,7 +143,7 @@ extension TokenStore {
     }
 
     /// Refuses a list the actor, as they are now, may not see: every token, or someone else's personal ones.
-    private static func authoriseList(_ db: Database, _ filter: TokenFilter, by actor: Account) throws {
+    static func authoriseList(_ db: Database, _ filter: TokenFilter, by actor: Account) throws {
         let actor = try currentActor(db, actor)
         if actor.isAdmin || filter.personalOwnerID == actor.id { return }
         let what = filter.personalOwnerID == nil ? "list every token" : "list other people's personal tokens"

@@ -135,17 +135,29 @@ extension TokenStore {
         return new
     }
 
-    /// Replaces a token's secret; the old one stops working when this returns.
-    public func roll(id: Int64, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
+    /// Replaces a token's secret. Without a grace the old secret stops working when this returns; with one it keeps
+    /// working until the grace ends. Only one previous secret is kept: a roll during a grace ends the older one.
+    public func roll(id: Int64, grace: TimeSpan? = nil, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
         try write { db in
             let token = try Self.requireLiveToken(db, id: id)
             let actor = try Self.currentActor(db, actor)
             try Policy.check(.roll, on: token, by: actor)
+            if let grace, grace > .longestGrace || grace.seconds <= 0 {
+                throw TokenStoreError.refused(PolicyError("a roll's grace is at most \(TimeSpan.longestGrace)"))
+            }
             let secret = TokenSecret.generate(kind: token.kind)
+            let now = nowSeconds()
+            let graceEnd = grace.map { now + $0.seconds }
             try db.execute(sql: """
-                UPDATE token SET secretHash = ?, hint = ?, updatedAt = ?, version = version + 1 WHERE id = ?
-                """, arguments: [secret.hash, secret.hint, nowSeconds(), id])
-            try audit(db, actor: actor.login, action: "roll", tokenID: id, tokenName: token.name, details: "secret replaced")
+                UPDATE token SET previousSecretHash = CASE WHEN ? IS NULL THEN NULL ELSE secretHash END,
+                  previousSecretExpiresAt = ?, secretHash = ?, hint = ?, updatedAt = ?, version = version + 1
+                WHERE id = ?
+                """, arguments: [graceEnd, graceEnd, secret.hash, secret.hint, now, id])
+            let hadGrace = token.graceEnd(at: clock.now()) != nil
+            let details = (graceEnd.map { "secret replaced; the previous one works until \(RFC3339.string(Date(timeIntervalSince1970: TimeInterval($0))))" }
+                ?? "secret replaced; the previous one stopped working")
+                + (hadGrace ? "; the older secret's grace ended" : "")
+            try audit(db, actor: actor.login, action: "roll", tokenID: id, tokenName: token.name, details: details)
             return (try Self.requireLiveToken(db, id: id), secret)
         }
     }
@@ -160,9 +172,7 @@ extension TokenStore {
             for id in ids where !revoked.contains(where: { $0.id == id }) {
                 let token = try Self.requireLiveToken(db, id: id)
                 try Policy.check(.revoke, on: token, by: actor)
-                try db.execute(sql: "UPDATE token SET revokedAt = ?, updatedAt = ?, version = version + 1 WHERE id = ?",
-                               arguments: [now, now, id])
-                try audit(db, actor: actor.login, action: "revoke", tokenID: id, tokenName: token.name)
+                try revoke(db, token, at: now, by: actor.login)
                 revoked.append(token)
             }
             return revoked
@@ -212,7 +222,8 @@ extension Token {
     /// so positions stay put; reading by position spares a name search per column per row.
     enum Column: Int, CaseIterable {
         case id, kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions, expiresInDays,
-             expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt, lastUsedAt, lastUsedIP, revokedAt, version
+             expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt, lastUsedAt, lastUsedIP, revokedAt, version,
+             previousSecretHash, previousSecretExpiresAt
     }
 
     /// True for a personal token whose owner may no longer use it. The same rule as `Policy.effectivePermissions`
@@ -244,6 +255,7 @@ extension Token {
             createdAt: date(.createdAt) ?? .distantPast, updatedAt: date(.updatedAt) ?? .distantPast,
             lastUsedAt: date(.lastUsedAt), lastUsedIP: row[Column.lastUsedIP.rawValue], hint: value(.hint),
             version: value(.version),
-            ownerLacksAccess: row.count > Column.allCases.count && (row[Column.allCases.count] as Bool? ?? false))
+            ownerLacksAccess: row.count > Column.allCases.count && (row[Column.allCases.count] as Bool? ?? false),
+            previousSecretExpiresAt: date(.previousSecretExpiresAt))
     }
 }

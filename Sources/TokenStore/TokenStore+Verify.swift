@@ -19,8 +19,8 @@ public struct VerificationRequest: Sendable {
 
 /// The answer to a verification, with a reason for `--explain` when it is not active.
 public enum Verification: Sendable, Equatable {
-    /// A good token, and what it grants now.
-    case active(Token, granted: PermissionSet)
+    /// A good token, what it grants now, and whether the secret was the previous one, inside its roll's grace.
+    case active(Token, granted: PermissionSet, previousSecret: Bool)
     /// The token itself is no good: unknown, revoked, expired, rolled out, unreadable, or its owner lost access.
     case inactive(reason: String)
     /// A good token that does not reach what the request needs: a permission, team, site or client address.
@@ -53,7 +53,7 @@ extension TokenStore {
         let answer = try check(secret, request, at: now)
         // Only a successful use that is news (a new address, or a minute later) is recorded, and only if the write
         // lock is free this instant: last-used is best-effort, and a check never waits on another writer.
-        guard case .active(let token, _) = answer, isWritable else { return answer }
+        guard case .active(let token, _, _) = answer, isWritable else { return answer }
         let use = TokenUse(tokenID: token.id, clientIP: request.clientIP?.description, at: now)
         if use.isNews(after: token) { writeIfUnlocked { db in try Self.record([use], db) } }
         return answer
@@ -121,7 +121,7 @@ extension TokenStore {
     public func refreshSelf(_ secret: TokenSecret, clientIP: IPAddress?) throws(TokenStoreError) -> Token {
         try write { db in
             let answer = try CheckFacts.load(db, hash: secret.hash)?.judge(VerificationRequest(clientIP: clientIP), now: clock.now())
-            guard case .active(let token, _) = answer else {
+            guard case .active(let token, _, _) = answer else {
                 throw TokenStoreError.refused(PolicyError("the token is not active; it cannot refresh itself"))
             }
             return try refresh(db, token: token, actor: "token:\(token.id)")

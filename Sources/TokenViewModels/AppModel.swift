@@ -19,6 +19,8 @@ public struct AppState: Hashable, Sendable {
     public internal(set) var modal: Modal?
     public internal(set) var helpVisible = false
     public internal(set) var message: StatusMessage?
+    /// A bulk revoke under way; the event loop sends `.bulkRevokeStep` while it is set and no key waits.
+    public internal(set) var bulkRevoke: BulkRevokeJob?
     public internal(set) var quit = false
     public internal(set) var width = 80
     public internal(set) var height = 24
@@ -42,7 +44,7 @@ public enum Action: Hashable, Sendable {
     case keepSearch
     case sortNext, sortReverse
     case sortBy(TokenSort)
-    case newToken, editSelected, refreshSelected, rollSelected, revokeSelected, toggleMark
+    case newToken, editSelected, refreshSelected, rollSelected, revokeSelected, toggleMark, markAll
     case showHelp, escape, quit
     case formFocus(Int)
     case formEdit(TextField.Edit)
@@ -51,6 +53,10 @@ public enum Action: Hashable, Sendable {
     case copySecret, closeReveal
     case answer(Bool)
     case confirmSwitchFocus, confirmActivate
+    /// Moves a roll confirmation's grace choice.
+    case confirmChoice(Int)
+    /// Revokes the next batch of a bulk revoke.
+    case bulkRevokeStep
     case resize(width: Int, height: Int)
     case reload
 }
@@ -86,6 +92,7 @@ public final class AppModel {
             return
         }
         if searchIsStale { reloadTable(anchor: nil) }
+        if state.bulkRevoke != nil { return sendDuringBulkRevoke(action) }
         switch action {
         case .reload, .resize: break
         default: state.message = nil  // a note lasts until the person's next key
@@ -165,8 +172,13 @@ public final class AppModel {
             reloadTable(anchor: nil)
         case .toggleMark:
             guard let token = state.table.selected else { return }
-            if state.table.marked.remove(token.id) == nil { state.table.marked.insert(token.id) }
+            if state.table.markedAll != nil {
+                if state.table.markedAll?.except.remove(token.id) == nil { state.table.markedAll?.except.insert(token.id) }
+            } else if state.table.marked.remove(token.id) == nil {
+                state.table.marked.insert(token.id)
+            }
             move(.down)
+        case .markAll: markAll()
         case .newToken: openCreateForm()
         case .editSelected: openEditForm()
         case .refreshSelected:
@@ -183,6 +195,7 @@ public final class AppModel {
                 state.modal = .confirm(Confirmation(intent: .roll(token)))
             }
         case .revokeSelected:
+            if let marks = state.table.markedAll { return confirmRevokeAll(marks) }
             let marked = state.table.marked
             perform {
                 var tokens = try marked.sorted().compactMap { try store.token(id: $0, by: state.actor) }
@@ -193,6 +206,71 @@ public final class AppModel {
             }
         default: break
         }
+    }
+
+    /// `A`: marks every token matching the tab and search, or, when they already are, unmarks them.
+    private func markAll() {
+        guard state.table.tab != .audit else { return notify("Audit events cannot be marked", error: true) }
+        if state.table.markedAll != nil {
+            state.table.markedAll = nil
+            return notify("Unmarked all")
+        }
+        let filter = state.table.filter(for: state.actor)
+        perform {
+            let count = try store.exactCount(matching: filter, by: state.actor)
+            state.table.marked = []
+            state.table.markedAll = MarkedAll(filter: filter, count: count)
+            notify("Marked all \(count) matching tokens: x revokes them, Space unmarks one, A unmarks all")
+        }
+    }
+
+    private func confirmRevokeAll(_ marks: MarkedAll) {
+        perform {
+            var marks = marks
+            // Counted again: other people may have added or revoked tokens since the marks were made.
+            marks.count = try store.exactCount(matching: marks.filter, by: state.actor)
+            state.table.markedAll = marks
+            guard marks.count > marks.except.count else { return notify("No marked token is left", error: true) }
+            let first = try store.tokens(matching: marks.filter, order: state.table.order, limit: 5 + marks.except.count,
+                                         by: state.actor).filter { !marks.except.contains($0.id) }.prefix(5)
+            state.modal = .confirm(Confirmation(intent: .revokeAll(marks, first: Array(first))))
+        }
+    }
+
+    /// While a bulk revoke runs, only its next step, Esc (stop), quit and resizes are taken.
+    private func sendDuringBulkRevoke(_ action: Action) {
+        guard var job = state.bulkRevoke else { return }
+        switch action {
+        case .bulkRevokeStep:
+            perform {
+                let batch = try store.revokeBatch(matching: job.marks.filter, after: job.cursor, except: job.marks.except,
+                                                  reason: "bulk from the UI", by: state.actor)
+                job.done += batch.revoked.count
+                job.cursor = batch.resumeAfter
+                state.bulkRevoke = job
+                notify(job.progress)
+                if batch.isLast { finishBulkRevoke("Revoked \(job.done) tokens") }
+            }
+            // A refusal or error stops the job where it is; what earlier batches did stays done.
+            if state.message?.isError == true, state.bulkRevoke != nil {
+                let why = state.message?.text ?? ""
+                finishBulkRevoke("Stopped after revoking \(job.done) of \(job.total) tokens: \(why)", error: true)
+            }
+        case .escape: finishBulkRevoke("Stopped: revoked \(job.done) of \(job.total) tokens; the rest stay live")
+        case .quit: state.quit = true
+        case .resize(let width, let height):
+            state.width = width
+            state.height = height
+            state.table.pageSize = Self.pageSize(height: height)
+        default: notify(job.progress)
+        }
+    }
+
+    private func finishBulkRevoke(_ note: String, error: Bool = false) {
+        state.bulkRevoke = nil
+        state.table.markedAll = nil
+        reloadTable(anchor: state.table.rows.first)
+        notify(note, error: error)
     }
 
     private func selectedToken() -> Token? {
@@ -282,6 +360,10 @@ public final class AppModel {
         // A fresh start (new sort, search or tab) begins at the top; a reload in place keeps the selection.
         let selectedID = anchor == nil ? nil : state.table.selected?.id
         if anchor == nil { state.table.selection = 0 }
+        if let marks = state.table.markedAll, marks.filter != state.table.filter(for: state.actor) {
+            state.table.markedAll = nil
+            notify("The search changed: the marks made with A were cleared")
+        }
         perform {
             if state.table.tab == .audit {
                 state.table.events = try store.auditLog(limit: 1000, by: state.actor)
@@ -409,6 +491,11 @@ public final class AppModel {
         case .confirmSwitchFocus:
             confirmation.yesFocused.toggle()
             state.modal = .confirm(confirmation)
+        case .confirmChoice(let step):
+            guard case .roll = confirmation.intent else { return }
+            let count = Confirmation.graceOptions.count
+            confirmation.graceChoice = (confirmation.graceChoice + step + count) % count
+            state.modal = .confirm(confirmation)
         default: break
         }
     }
@@ -424,8 +511,11 @@ public final class AppModel {
                 state.table.marked.subtract(revoked.map(\.id))
                 reloadTable(anchor: state.table.rows.first)
                 notify(revoked.count == 1 ? "Revoked '\(Sanitized.visible(revoked[0].name))'" : "Revoked \(revoked.count) tokens")
+            case .revokeAll(let marks, _):
+                state.bulkRevoke = BulkRevokeJob(marks: marks, total: marks.count - marks.except.count)
+                notify(state.bulkRevoke?.progress ?? "")
             case .roll(let token):
-                let (rolled, secret) = try store.roll(id: token.id, by: state.actor)
+                let (rolled, secret) = try store.roll(id: token.id, grace: confirmation.grace, by: state.actor)
                 state.modal = .reveal(SecretReveal(tokenName: rolled.name, secret: secret.text, isRoll: true))
                 reloadTable(anchor: state.table.rows.first)
             }

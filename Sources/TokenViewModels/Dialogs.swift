@@ -15,41 +15,78 @@ public struct Confirmation: Hashable, Sendable {
     /// What will happen on Yes.
     public enum Intent: Hashable, Sendable {
         case revoke([Token])
+        /// Every token the `A` marks cover: how many, and the first few by name.
+        case revokeAll(MarkedAll, first: [Token])
         case roll(Token)
     }
 
     public let intent: Intent
     public internal(set) var yesFocused = false
+    /// For a roll: the index in `graceOptions` of how long the old secret keeps working.
+    public internal(set) var graceChoice = 0
+
+    /// A roll's grace choices: none, then `TimeSpan.graceChoices`.
+    public static let graceOptions: [TimeSpan?] = [nil] + TimeSpan.graceChoices.map(Optional.some)
+
+    /// The grace chosen for a roll.
+    public var grace: TimeSpan? { Self.graceOptions[graceChoice] }
 
     /// The dialog's title.
     public var title: String {
         switch intent {
         case .revoke(let tokens): tokens.count == 1 ? "Revoke token?" : "Revoke \(tokens.count) tokens?"
+        case .revokeAll(let marks, _): "Revoke \(marks.count - marks.except.count) tokens?"
         case .roll: "Roll secret?"
         }
     }
 
     /// The lines that name the tokens and what stops working.
     public var lines: [String] {
+        func bullet(_ token: Token) -> String { "  • \(token.name) (\(token.team), by \(token.owner))" }
+        let warning = ["", "Anything using these tokens stops working at once.", "This cannot be undone."]
         switch intent {
         case .revoke(let tokens):
-            let names = tokens.prefix(5).map { "  • \($0.name) (\($0.team), by \($0.owner))" }
             let more = tokens.count > 5 ? ["  … and \(tokens.count - 5) more"] : []
-            return names + more + ["", "Anything using \(tokens.count == 1 ? "this token" : "these tokens") stops working at once.",
-                                   "This cannot be undone."]
+            return tokens.prefix(5).map(bullet) + more
+                + ["", "Anything using \(tokens.count == 1 ? "this token" : "these tokens") stops working at once.",
+                   "This cannot be undone."]
+        case .revokeAll(let marks, let first):
+            let total = marks.count - marks.except.count
+            let more = total > first.count ? ["  … and \(total - first.count) more"] : []
+            let search = marks.filter.search.isEmpty ? "every token on this tab" : "every token matching “\(marks.filter.search)”"
+            return ["All \(total) marked: \(search)."] + first.map(bullet) + more
+                + ["Revoked in batches; Esc stops between batches and keeps what is done."] + warning
         case .roll(let token):
-            return ["  • \(token.name) (\(token.team), by \(token.owner))", "",
-                    "A new secret is shown once; the current one stops working at once."]
+            let choices = Self.graceOptions.enumerated().map { index, grace in
+                let label = grace?.label ?? "none"
+                return index == graceChoice ? "[\(label)]" : " \(label) "
+            }
+            let effect = grace.map { "The current secret keeps working for \($0.label), then stops." }
+                ?? "The current secret stops working at once."
+            return [bullet(token), "", "Grace for the current secret (↑ ↓): " + choices.joined(separator: " "), "",
+                    "A new secret is shown once.", effect]
         }
     }
 
     /// The label of the button that goes ahead.
     public var yesLabel: String {
         switch intent {
-        case .revoke: "Yes, revoke"
+        case .revoke, .revokeAll: "Yes, revoke"
         case .roll: "Yes, roll"
         }
     }
+}
+
+/// A bulk revoke under way in the UI: one batch per step, so keys are read between batches.
+public struct BulkRevokeJob: Hashable, Sendable {
+    public let marks: MarkedAll
+    /// Tokens revoked so far, and how many were marked.
+    public internal(set) var done = 0
+    public let total: Int
+    var cursor: Int64 = 0
+
+    /// The progress line.
+    public var progress: String { "Revoking… \(done) of \(total) (Esc stops after this batch)" }
 }
 
 /// A one-line note at the bottom of the screen: what just happened, or what went wrong.

@@ -40,6 +40,8 @@ public struct TokenTable: Hashable, Sendable {
     public internal(set) var eventOffset = 0
     /// Rows marked with Space, by token id.
     public internal(set) var marked: Set<Int64> = []
+    /// Set by `A`: every token matching the filter is marked, but for those unmarked since with Space.
+    public internal(set) var markedAll: MarkedAll?
     /// How many live tokens match the tab and filter (or audit events are loaded).
     public internal(set) var total = TokenCount.exact(0)
     /// How many rows fit on screen.
@@ -49,6 +51,15 @@ public struct TokenTable: Hashable, Sendable {
         self.tabs = tabs
         tab = tabs.first ?? .personal
     }
+
+    /// Whether the row shows as marked.
+    public func isMarked(_ token: Token) -> Bool {
+        if let markedAll { return !markedAll.except.contains(token.id) }
+        return marked.contains(token.id)
+    }
+
+    /// How many tokens are marked.
+    public var markedCount: Int { markedAll.map { max(0, $0.count - $0.except.count) } ?? marked.count }
 
     /// The selected token, if any.
     public var selected: Token? { tab == .audit || rows.isEmpty ? nil : rows[min(selection, rows.count - 1)] }
@@ -102,4 +113,14 @@ struct TableWindow {
     func before(_ token: Token?, limit: Int) throws(TokenStoreError) -> [Token] {
         try store.tokens(matching: filter, order: order, before: token, limit: limit, by: actor)
     }
+}
+
+/// Every live token matching a filter, marked at once, less the ones unmarked one by one.
+public struct MarkedAll: Hashable, Sendable {
+    /// The tab and search the marks follow.
+    public let filter: TokenFilter
+    /// How many tokens matched when they were marked.
+    public internal(set) var count: Int
+    /// Tokens unmarked with Space since.
+    public internal(set) var except: Set<Int64> = []
 }

@@ -92,7 +92,7 @@ extension Benchmark {
         static func revokeToRefusal(apitokens: String, database: String, port: Int,
                                     secret: String) throws -> (status: String, milliseconds: Double, curlMilliseconds: Double) {
             let store = try TokenStore(path: database, access: .check)
-            guard case .active(let token, _) = try store.check(try TokenSecret(parsing: secret), VerificationRequest()) else {
+            guard case .active(let token, _, _) = try store.check(try TokenSecret(parsing: secret), VerificationRequest()) else {
                 throw BenchmarkError("the verifier to revoke is not active")
             }
             store.close()

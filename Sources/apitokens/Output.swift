@@ -6,11 +6,14 @@ import TokenStore
 struct TokenJSON: Encodable {
     let token: Token
     let now: Date
+    /// Adds `previous_secret_expires_at`, as `token show` and `token roll` do; lists keep the fields of SPEC §4.
+    var withGrace = false
 
     enum Key: String, CodingKey {
         case id, kind, name, owner, team, permissions
         case expiresIn = "expires_in", expiresAt = "expires_at", status
         case allowedIPs = "allowed_ips", createdAt = "created_at", updatedAt = "updated_at", lastUsedAt = "last_used_at"
+        case previousSecretExpiresAt = "previous_secret_expires_at"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -30,6 +33,7 @@ struct TokenJSON: Encodable {
         try container.encode(RFC3339.string(token.createdAt), forKey: .createdAt)
         try container.encode(RFC3339.string(token.updatedAt), forKey: .updatedAt)
         try container.encode(token.lastUsedAt.map(RFC3339.string), forKey: .lastUsedAt)
+        if withGrace { try container.encode(token.graceEnd(at: now).map(RFC3339.string), forKey: .previousSecretExpiresAt) }
     }
 }
 

@@ -124,7 +124,7 @@ extension APITokens.TokenCommand {
             let session = try Session(global)
             let token = try Parse.visibleToken(id, session)
             let now = session.store.now
-            if json { return try Output.json(TokenJSON(token: token, now: now)) }
+            if json { return try Output.json(TokenJSON(token: token, now: now, withGrace: true)) }
             var status = token.status(at: now).label
             if token.status(at: now) == .inactive,
                let why = Policy.accessProblem(of: token, owner: try session.store.account(login: token.owner)) {
@@ -136,7 +136,8 @@ extension APITokens.TokenCommand {
                 ("Permissions", token.permissions.ids.joined(separator: ", ")), ("Expires in", token.expiresIn.text),
                 ("Expires at", Output.time(token.expiresAt)), ("Status", status),
                 ("Allowed IPs", token.allowedIPs.summary),
-                ("Secret", token.hint), ("Created", Output.time(token.createdAt)), ("Updated", Output.time(token.updatedAt)),
+                ("Secret", token.hint + (token.graceEnd(at: now).map { "; the previous secret works until \(Output.time($0))" } ?? "")),
+                ("Created", Output.time(token.createdAt)), ("Updated", Output.time(token.updatedAt)),
                 ("Last used", token.lastUsedAt.map { Output.time($0) + (token.lastUsedIP.map { " from \($0)" } ?? "") } ?? "never"),
             ]
             for (label, value) in fields {
@@ -193,17 +194,29 @@ extension APITokens.TokenCommand {
 
     struct Roll: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replace a token's secret and print the new one, once; the old secret stops working at once.",
-            discussion: "Example: apitokens token roll 12 > new-secret.txt")
+            abstract: "Replace a token's secret and print the new one, once.",
+            discussion: """
+                Without --grace the old secret stops working at once. With --grace it keeps working that long, so that
+                what still holds it can move over; a token keeps one previous secret, and rolling again ends it.
+                Example: apitokens token roll 12 --grace 24h > new-secret.txt
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The token's id.") var id: Int64
+        @Option(help: ArgumentHelp("How long the old secret keeps working: Nh or Nd, at most 7d (default: not at all).",
+                                   valueName: "duration"))
+        var grace: String?
         @Flag(help: "Print the token and its new secret as JSON.") var json = false
+
+        func validate() throws {
+            if let grace { _ = try TimeSpan(parsing: grace, what: "grace", longest: .longestGrace) }
+        }
 
         func run() throws {
             let session = try Session(global)
-            let (token, secret) = try session.store.roll(id: id, by: session.actor)
+            let grace = try self.grace.map { try TimeSpan(parsing: $0, what: "grace", longest: .longestGrace) }
+            let (token, secret) = try session.store.roll(id: id, grace: grace, by: session.actor)
             if json {
-                try Output.json(RevealJSON(token: TokenJSON(token: token, now: session.store.now), secret: secret.text))
+                try Output.json(RevealJSON(token: TokenJSON(token: token, now: session.store.now, withGrace: true), secret: secret.text))
             } else {
                 print(secret.text)
             }
@@ -213,32 +226,126 @@ extension APITokens.TokenCommand {
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke tokens; they stop verifying at once and leave every list.",
-            discussion: "Asks first when run in a terminal. Example: apitokens token revoke 12 13 --yes")
+            discussion: """
+                Name tokens by id, or revoke in bulk every token that is unused or expired (your own personal tokens,
+                or as an admin every token), narrowed by --search. --dry-run lists what would go. Asks first when run
+                in a terminal. Bulk revokes run in batches of \(TokenStore.revokeBatchSize), each its own transaction,
+                with one audit event per token.
+                Examples:
+                  apitokens token revoke 12 13 --yes
+                  apitokens token revoke --unused-for 90d --search ci --dry-run
+                  apitokens token revoke --status expired --yes
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The ids of the tokens.") var ids: [Int64]
+        @Argument(help: "The ids of the tokens.") var ids: [Int64] = []
+        @Option(name: .customLong("unused-for"),
+                help: ArgumentHelp("Bulk: tokens never used, or last used longer ago than this (Nh or Nd).", valueName: "duration"))
+        var unusedFor: String?
+        @Option(help: "Bulk: tokens of this status: expired or inactive.") var status: TokenStatus?
+        @Option(help: "Bulk: only tokens whose name or creator contains this text.") var search: String?
+        @Flag(help: "Bulk: list what would be revoked and change nothing.") var dryRun = false
         @Flag(help: "Do not ask for confirmation.") var yes = false
+        @Flag(help: "With --dry-run, print JSON.") var json = false
+
+        var isBulk: Bool { unusedFor != nil || status != nil }
 
         func validate() throws {
-            if ids.isEmpty { throw ArgumentParser.ValidationError("name at least one token id") }
+            if isBulk && !ids.isEmpty {
+                throw ArgumentParser.ValidationError("name token ids or --unused-for/--status, not both")
+            }
+            if !isBulk {
+                if ids.isEmpty { throw ArgumentParser.ValidationError("name at least one token id, or --unused-for/--status") }
+                if search != nil || dryRun || json {
+                    throw ArgumentParser.ValidationError("--search, --dry-run and --json go with --unused-for or --status")
+                }
+            }
+            if let status, status != .expired && status != .inactive {
+                throw ArgumentParser.ValidationError("bulk revoke takes --status expired or --status inactive")
+            }
+            if let unusedFor { _ = try TimeSpan(parsing: unusedFor, what: "--unused-for") }
         }
 
         func run() throws {
             let session = try Session(global)
+            if isBulk { return try runBulk(session) }
             let tokens = try ids.map { try Parse.visibleToken($0, session) }
-            if !yes {
-                guard isatty(STDIN_FILENO) == 1 else {
-                    throw CommandFailure.refused("refusing to revoke without confirmation; add --yes")
-                }
-                let names = tokens.map { "'\(Sanitized.visible($0.name))'" }.joined(separator: ", ")
-                StandardError.write("Revoke \(names)? Anything using \(tokens.count == 1 ? "it" : "them") stops working at once. [y/N] ")
-                guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
-                    throw CommandFailure.refused("nothing revoked")
-                }
-            }
+            let names = tokens.map { "'\(Sanitized.visible($0.name))'" }.joined(separator: ", ")
+            if !yes { try Confirm.ask("Revoke \(names)? Anything using \(tokens.count == 1 ? "it" : "them") stops working at once.") }
             for token in try session.store.revoke(ids: ids, by: session.actor) {
                 print("Revoked token \(token.id) '\(Sanitized.visible(token.name))'")
             }
         }
+
+        private func runBulk(_ session: Session) throws {
+            let unused = try unusedFor.map { try TimeSpan(parsing: $0, what: "--unused-for") }
+            let filter = TokenFilter(personalOwnerID: session.actor.isAdmin ? nil : session.actor.id, search: search ?? "",
+                                     status: status, unusedFor: unused)
+            let what = [unused.map { "unused for \($0)" }, status.map(\.rawValue), search.map { "matching '\($0)'" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            let store = session.store
+            if dryRun {
+                let tokens = try store.tokens(matching: filter, order: TokenOrder(.created), by: session.actor)
+                if json { return try Output.json(tokens.map { TokenJSON(token: $0, now: store.now) }) }
+                print("Would revoke \(tokens.count) token\(tokens.count == 1 ? "" : "s") (\(Sanitized.visible(what))):")
+                return Output.table(["ID", "NAME", "TYPE", "CREATED BY", "TEAM", "LAST USED", "EXPIRES AT"], tokens.map {
+                    [String($0.id), $0.name, $0.kind.label, $0.owner, $0.team,
+                     $0.lastUsedAt.map(Output.time) ?? "never", Output.time($0.expiresAt)]
+                })
+            }
+            let total = try store.exactCount(matching: filter, by: session.actor)
+            guard total > 0 else { return print("No live token is \(Sanitized.visible(what)); nothing revoked") }
+            if !yes {
+                let first = try store.tokens(matching: filter, order: TokenOrder(.created), limit: 3, by: session.actor)
+                let names = first.map { "'\(Sanitized.visible($0.name))'" }.joined(separator: ", ") + (total > first.count ? ", …" : "")
+                try Confirm.ask("Revoke \(total) token\(total == 1 ? "" : "s") \(Sanitized.visible(what)) (\(names))? "
+                                + "Anything using them stops working at once.")
+            }
+            let progress = Progress(total: total)
+            var cursor: Int64 = 0
+            var done = 0
+            while true {
+                let batch = try store.revokeBatch(matching: filter, after: cursor, reason: "bulk: \(what)", by: session.actor)
+                done += batch.revoked.count
+                progress.show(done)
+                cursor = batch.resumeAfter
+                if batch.isLast { break }
+            }
+            progress.finish()
+            print("Revoked \(done) token\(done == 1 ? "" : "s") (\(Sanitized.visible(what)))")
+        }
+    }
+}
+
+/// Asks a yes/no question on the terminal; anything but yes, or no terminal to ask on, refuses.
+enum Confirm {
+    static func ask(_ question: String) throws {
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw CommandFailure.refused("refusing without confirmation; add --yes")
+        }
+        StandardError.write(question + " [y/N] ")
+        guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
+            throw CommandFailure.refused("nothing changed")
+        }
+    }
+}
+
+/// A progress line on stderr, only when stderr is a terminal, at most a few times a second.
+final class Progress {
+    private let total: Int
+    private let visible = isatty(STDERR_FILENO) == 1
+    private var lastShown = ContinuousClock.now
+
+    init(total: Int) { self.total = total }
+
+    func show(_ done: Int, _ extra: String = "") {
+        guard visible, ContinuousClock.now - lastShown > .milliseconds(200) else { return }
+        lastShown = ContinuousClock.now
+        let of = total > 0 ? " of \(total)" : ""
+        StandardError.write("\r\u{1B}[K\(done)\(of) done\(extra)")
+    }
+
+    func finish() {
+        if visible { StandardError.write("\r\u{1B}[K") }
     }
 }
 

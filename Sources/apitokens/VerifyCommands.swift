@@ -109,8 +109,8 @@ extension APITokens {
                 answer = .inactive(reason: "\(error)")
             }
             switch answer {
-            case .active(let token, let granted):
-                try Self.printCompact(Introspection(token: token, granted: granted))
+            case .active(let token, let granted, let previousSecret):
+                try Self.printCompact(Introspection(token: token, granted: granted, previousSecret: previousSecret))
             case .inactive(let reason), .outOfScope(let reason):
                 print(#"{"active":false}"#)
                 if explain { StandardError.write("apitokens: inactive: \(Sanitized.visible(reason))\n") }

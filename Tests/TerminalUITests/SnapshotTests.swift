@@ -104,6 +104,26 @@ struct SnapshotTests {
     }
 
     @Test(arguments: sizes)
+    func rollConfirmationWithAGrace(width: Int, height: Int) throws {
+        let model = try model(width: width, height: height)
+        model.send(.rollSelected)
+        model.send(.confirmChoice(1))
+        model.send(.confirmChoice(1))
+        try assertSnapshot(model, "roll-grace")
+    }
+
+    @Test(arguments: sizes)
+    func revokeEverythingMatchingASearch(width: Int, height: Int) throws {
+        let model = try model(width: width, height: height)
+        model.send(.openSearch)
+        "deploy".forEach { model.send(.searchEdit(.insert($0))) }
+        model.send(.keepSearch)
+        model.send(.markAll)
+        model.send(.revokeSelected)
+        try assertSnapshot(model, "revoke-all")
+    }
+
+    @Test(arguments: sizes)
     func help(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
         model.send(.showHelp)

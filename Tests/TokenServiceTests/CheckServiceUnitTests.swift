@@ -14,7 +14,7 @@ struct CheckServiceUnitTests {
 
     @Test func onlyAGoodTokenIsEverA2xx() {
         let outcomes: [(CheckOutcome, Int, String?)] = [
-            (.good(Self.token, granted: Self.token.permissions), 204, nil),
+            (.good(Self.token, granted: Self.token.permissions, previousSecret: false), 204, nil),
             (.missingToken, 401, #"Bearer realm="apitokens""#),
             (.invalidToken(reason: "x"), 401, #"Bearer realm="apitokens", error="invalid_token""#),
             (.insufficientScope(reason: "x"), 403, #"Bearer realm="apitokens", error="insufficient_scope""#),
@@ -26,7 +26,7 @@ struct CheckServiceUnitTests {
             #expect(response.headers[.wwwAuthenticate] == challenge, "\(outcome.label)")
             if status != 204 { #expect(!(200..<300).contains(Int(outcome.refusal.status.code))) }
         }
-        let good = CheckOutcome.good(Self.token, granted: PermissionSet([.readSite])).checkResponse
+        let good = CheckOutcome.good(Self.token, granted: PermissionSet([.readSite]), previousSecret: false).checkResponse
         #expect(good.headers[.tokenName] == "Caf%C3%A9 deploy" && good.headers[.tokenPermissions] == "read_site")
     }
 

@@ -21,7 +21,7 @@ struct TokenLifecycleTests {
         let fixture = try StoreFixture()
         let (token, secret) = try fixture.store.create(try fixture.draft("CI", permissions: [.readSite, .runTests]), by: fixture.user)
         let request = VerificationRequest(clientIP: IPAddress("203.0.113.9"), permissions: [.runTests], team: "web")
-        guard case .active(let verified, let granted) = try fixture.store.verify(secret, request) else {
+        guard case .active(let verified, let granted, _) = try fixture.store.verify(secret, request) else {
             Issue.record("expected active"); return
         }
         #expect(verified.id == token.id)
@@ -132,7 +132,7 @@ struct TokenLifecycleTests {
         let fixture = try StoreFixture()
         let (_, secret) = try fixture.store.create(try fixture.draft("CI", permissions: [.readSite, .manageSites]), by: fixture.user)
         try fixture.store.setRole(login: "jo", role: .viewer, by: fixture.admin)
-        guard case .active(_, let granted) = try fixture.store.verify(secret, VerificationRequest()) else {
+        guard case .active(_, let granted, _) = try fixture.store.verify(secret, VerificationRequest()) else {
             Issue.record("demoted owner's token should keep read_site"); return
         }
         #expect(granted == PermissionSet([.readSite]))
