@@ -163,5 +163,6 @@ final class MutableClock: Clock, @unchecked Sendable {
     private let lock = NSLock()
     init(_ start: Date) { moment = start }
     func now() -> Date { lock.withLock { moment } }
-    func advance(days: Double) { lock.withLock { moment += days * 86_400 } }
+    func advance(days: Double) { advance(seconds: days * 86_400) }
+    func advance(seconds: Double) { lock.withLock { moment += seconds } }
 }
