@@ -28,10 +28,10 @@ struct Session {
     let actor: Account
 
     /// Opens the database, bootstraps a new one, and resolves the acting account from the OS user and `--as`.
-    init(_ options: GlobalOptions, clock: any Clock = SystemClock()) throws {
-        store = try TokenStore(path: options.databasePath, clock: clock)
+    init(_ options: GlobalOptions, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws {
+        store = try TokenStore(path: options.databasePath, access: access, clock: clock)
         let user = OSUser.current
-        try store.bootstrapIfEmpty(login: user.login, name: user.name)
+        if access == .create { try store.bootstrapIfEmpty(login: user.login, name: user.name) }
         guard let own = try store.account(login: user.login) else {
             throw CommandFailure.refused(
                 "no account for OS user '\(user.login)'; an admin can add it with: apitokens account add \(user.login) --role user --team TEAM")

@@ -300,13 +300,13 @@ extension APITokens.TokenCommand {
                 try Confirm.ask("Revoke \(total) token\(total == 1 ? "" : "s") \(Sanitized.visible(what)) (\(names))? "
                                 + "Anything using them stops working at once.")
             }
-            let progress = Progress(total: total)
+            let progress = Progress()
             var cursor: Int64 = 0
             var done = 0
             while true {
                 let batch = try store.revokeBatch(matching: filter, after: cursor, reason: "bulk: \(what)", by: session.actor)
                 done += batch.revoked.count
-                progress.show(done)
+                progress.show("\(done) of \(total) revoked")
                 cursor = batch.resumeAfter
                 if batch.isLast { break }
             }
@@ -329,23 +329,24 @@ enum Confirm {
     }
 }
 
-/// A progress line on stderr, only when stderr is a terminal, at most a few times a second.
+/// A progress line on stderr, only when stderr is a terminal, redrawn at most five times a second.
 final class Progress {
-    private let total: Int
     private let visible = isatty(STDERR_FILENO) == 1
     private var lastShown = ContinuousClock.now
+    private var shown = false
 
-    init(total: Int) { self.total = total }
-
-    func show(_ done: Int, _ extra: String = "") {
+    /// Replaces the line with `text` unless it was redrawn very recently; `text` is built only when drawn.
+    func show(_ text: @autoclosure () -> String) {
         guard visible, ContinuousClock.now - lastShown > .milliseconds(200) else { return }
         lastShown = ContinuousClock.now
-        let of = total > 0 ? " of \(total)" : ""
-        StandardError.write("\r\u{1B}[K\(done)\(of) done\(extra)")
+        shown = true
+        StandardError.write("\r\u{1B}[K" + text())
     }
 
+    /// Clears the line, before anything else is written to stderr.
     func finish() {
-        if visible { StandardError.write("\r\u{1B}[K") }
+        if shown { StandardError.write("\r\u{1B}[K") }
+        shown = false
     }
 }
 

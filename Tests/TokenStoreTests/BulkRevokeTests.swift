@@ -77,7 +77,7 @@ import TokenStore
         _ = try fixture.store.create(try (0..<50).map { try fixture.draft("mine \($0)") }, by: fixture.user)
         _ = try fixture.store.create(try (0..<250).map { try fixture.draft("admin's \($0)") }, by: fixture.admin)
         #expect(throws: TokenStoreError.self) {
-            try fixture.store.revokeBatch(matching: TokenFilter(unusedFor: TimeSpan(hours: 1)), after: 0, reason: "x", by: fixture.user)
+            _ = try fixture.store.revokeBatch(matching: TokenFilter(unusedFor: TimeSpan(hours: 1)), after: 0, reason: "x", by: fixture.user)
         }
         clock.advance(days: 1)
         let own = TokenFilter(personalOwnerID: fixture.user.id, unusedFor: TimeSpan(hours: 1))
