@@ -37,6 +37,7 @@ let package = Package(
             name: "TokenService",
             dependencies: [
                 "TokenDomain", "TokenStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -105,5 +105,7 @@ extension HTTPField.Name {
     static let tokenPermissions = Self("X-Token-Permissions")!
     static let tokenPreviousSecret = Self("X-Token-Previous-Secret")!
     static let forwardedFor = Self("X-Forwarded-For")!
+    static let signature = Self("X-Signature")!
+    static let keyID = Self("X-Key-Id")!
     static let realIP = Self("X-Real-IP")!
 }

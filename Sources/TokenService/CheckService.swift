@@ -7,7 +7,7 @@ import TokenDomain
 import TokenStore
 
 /// The HTTP face of the store for reverse proxies and services: `/check`, `/introspect`, `/refresh`, `/healthz`,
-/// `/metrics`. Every answer reflects the database as it is at that moment: what a reader connection remembers is
+/// `/metrics`, and `/leaked` for secret-scanning services when leak keys are given. Every answer reflects the database as it is at that moment: what a reader connection remembers is
 /// dropped as soon as `PRAGMA data_version` shows a commit anywhere, so no answer outlives a revoke, roll or edit.
 public final class CheckService: Sendable {
     private let readers: [TokenStore]
@@ -18,11 +18,13 @@ public final class CheckService: Sendable {
     private let turn = Turn()
     private let logger: Logger
     private let outage = OutageLog()
+    private let leakKeys: LeakReportKeys
 
     /// Opens the database at `path` (it must exist): `readers` connections (one per core) answer checks side by side,
     /// and one more records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
-    public init(path: String, trusting proxies: [IPRange] = [], readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
-                logger: Logger) throws(TokenStoreError) {
+    public init(path: String, trusting proxies: [IPRange] = [], leakKeys: LeakReportKeys = .none,
+                readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), logger: Logger) throws(TokenStoreError) {
+        self.leakKeys = leakKeys
         writer = try TokenStore(path: path, access: .existing)
         var opened: [TokenStore] = []
         for _ in 0..<max(1, readers) { opened.append(try TokenStore(path: path, access: .check)) }
@@ -38,6 +40,7 @@ public final class CheckService: Sendable {
         router.get("check") { request, context in self.check(request, context) }
         router.post("introspect") { request, context in try await self.introspect(request, context) }
         router.post("refresh") { request, context in self.refresh(request, context) }
+        if !leakKeys.isEmpty { router.post("leaked") { request, _ in try await self.leaked(request) } }
         router.get("healthz") { _, _ in
             Response(status: self.reader.isHealthy() ? .ok : .serviceUnavailable)
         }
@@ -106,6 +109,47 @@ public final class CheckService: Sendable {
             return finish("refresh", .invalidToken(reason: error.description), started).refusal
         }
     }
+
+    /// A leak report from a secret-scanning service: signed JSON `[{"token","type","url","source"}]`. Every live
+    /// token reported is revoked at once, audited with the report's url; the answer labels each report by hint.
+    private func leaked(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        let body = Data(buffer: try await request.body.collect(upTo: Self.largestLeakReport))
+        guard leakKeys.isSigned(body, signature: request.headers[.signature], keyID: request.headers[.keyID]) else {
+            metrics.record("leaked", "bad_signature", started: started)
+            return Response(status: .unauthorized)
+        }
+        guard let items = try? JSONDecoder().decode([LeakItem].self, from: body) else {
+            metrics.record("leaked", "bad_request", started: started)
+            return Response(status: .badRequest)
+        }
+        let keyID = request.headers[.keyID] ?? ""
+        let secrets = items.map { try? TokenSecret(parsing: $0.token) }
+        let reports = zip(items, secrets).compactMap { item, secret in
+            secret.map { LeakReport(secret: $0, place: Sanitized.visible(item.url ?? item.source ?? "a leak report from \(keyID)")) }
+        }
+        let before: [LeakLookup]
+        do {
+            before = try writer.revokeLeaked(reports, reporter: "leak-report:\(Sanitized.visible(keyID))")
+        } catch {
+            outage.report(error.description, to: logger)
+            metrics.record("leaked", "unavailable", started: started)
+            return CheckOutcome.unavailable.refusal
+        }
+        var lookups = before.makeIterator()
+        let labels = zip(items, secrets).map { item, secret in
+            let known = secret != nil && lookups.next()?.status != .unknown
+            return LeakLabel(token_hint: secret?.hint ?? LeakLabel.hint(ofUnparsed: item.token),
+                             label: known ? "true_positive" : "false_positive")
+        }
+        let revoked = before.filter { $0.status == .live }.count
+        logger.notice("leak report from \(Sanitized.visible(keyID)): \(items.count) reported, \(revoked) live killed")
+        metrics.record("leaked", "ok", started: started)
+        return json(labels)
+    }
+
+    /// Leak reports are small lists; anything larger is refused before it is read.
+    static let largestLeakReport = 1 << 20
 
     // MARK: Judging
 
@@ -239,5 +283,26 @@ extension IPAddress {
         case .unixDomainSocket:
             return nil
         }
+    }
+}
+
+/// One entry of a leak report.
+struct LeakItem: Decodable {
+    let token: String
+    let type: String?
+    let url: String?
+    let source: String?
+}
+
+/// The answer for one entry: its hint, never the secret, and whether it was one of ours.
+struct LeakLabel: Encodable {
+    let token_hint: String
+    let label: String
+
+    /// A hint for a string that is not in our format: at most its first and last four printable ASCII characters.
+    static func hint(ofUnparsed text: String) -> String {
+        let visible = text.unicodeScalars.filter { $0.isASCII && (0x21...0x7E).contains($0.value) }.map(Character.init)
+        guard visible.count >= 12 else { return "…" }
+        return String(visible.prefix(4)) + "…" + String(visible.suffix(4))
     }
 }

@@ -12,7 +12,10 @@ extension APITokens {
             abstract: "Answer token checks over HTTP, for reverse proxies (nginx auth_request, Caddy forward_auth, …) and services.",
             discussion: """
                 Endpoints: GET /check (204 good, 401 bad token, 403 insufficient scope, 503 database unavailable),
-                POST /introspect (RFC 7662), POST /refresh, GET /healthz, GET /metrics.
+                POST /introspect (RFC 7662), POST /refresh, GET /healthz, GET /metrics, and with --leak-key POST /leaked:
+                leak reports from a secret-scanning service, a JSON array of {"token","type","url","source"} signed
+                over the raw body with ECDSA P-256 / SHA-256 (base64 DER in X-Signature, the key's name in X-Key-Id).
+                Each live token reported is revoked at once; a bad or missing signature is 401 and changes nothing.
                 The token comes as "Authorization: Bearer <secret>"; /check takes ?permission=ID (repeatable), &team=, &site=.
 
                 Protect a location with nginx:
@@ -52,6 +55,10 @@ extension APITokens {
         var tlsCert: String?
         @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key, for HTTPS.", valueName: "file"))
         var tlsKey: String?
+        @Option(name: .customLong("leak-key"),
+                help: ArgumentHelp("A secret-scanning service's ECDSA P-256 public key, NAME=FILE.pem; enables POST /leaked. Repeatable.",
+                                   valueName: "name=file"))
+        var leakKeys: [String] = []
 
         /// NIO's errors in words: the one people meet is an address already taken.
         static func explain(_ error: any Error) -> String {
@@ -75,7 +82,8 @@ extension APITokens {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             var logger = Logger(label: "apitokens.serve")
             logger.logLevel = .notice
-            let service = try CheckService(path: global.databasePath, trusting: proxies, logger: logger)
+            let keys = try LeakReportKeys(specifications: leakKeys)
+            let service = try CheckService(path: global.databasePath, trusting: proxies, leakKeys: keys, logger: logger)
             let tls = tlsCert.flatMap { cert in tlsKey.map { CheckServer.TLSFiles(certificate: cert, key: $0) } }
             let server = try CheckServer(service: service, addresses: addresses, tls: tls, logger: logger)
             if let failure = RunToCompletion.run({ try await server.run() }) {
