@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain"]),
         .testTarget(name: "TokenServiceTests", dependencies: ["TokenService", "TokenDomain", "TokenStore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["apitokens", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "apitokens", "TestSupport", "TokenDomain", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ]
 )
