@@ -68,6 +68,8 @@ public final class AppModel {
     let clipboard: any Clipboard
     /// True while the search text has changed but its query has not run yet.
     private var searchIsStale = false
+    /// Tokens per step of a bulk revoke; tests make it small.
+    var bulkBatchSize = TokenStore.revokeBatchSize
 
     /// The order `s` cycles through: the table's sortable columns, left to right.
     public static let sortCycle: [TokenSort] = [.name, .kind, .owner, .team, .lastUsed, .created, .expires]
@@ -244,7 +246,7 @@ public final class AppModel {
         case .bulkRevokeStep:
             perform {
                 let batch = try store.revokeBatch(matching: job.marks.filter, after: job.cursor, except: job.marks.except,
-                                                  reason: "bulk from the UI", by: state.actor)
+                                                  limit: bulkBatchSize, reason: "bulk from the UI", by: state.actor)
                 job.done += batch.revoked.count
                 job.cursor = batch.resumeAfter
                 state.bulkRevoke = job

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import TokenDomain
+
+/// The scanner finds exactly the strings `TokenSecret(parsing:)` accepts, standing alone, with their lines.
+@Suite struct SecretScannerTests {
+    func scan(_ text: String) -> [SecretFinding] {
+        Array(text.utf8).withUnsafeBytes { SecretScanner.findings(in: $0) }
+    }
+
+    @Test func findsSecretsAtTheEdgesAndCountsLinesAcrossCRLF() {
+        let a = TokenSecret.generate(kind: .admin), p = TokenSecret.generate(kind: .personal)
+        let found = scan("\(a.text)\r\nnothing\r\n\n  \"\(p.text)\",\(a.text)\nlast \(p.text)")
+        #expect(found.map(\.line) == [1, 4, 4, 5])
+        #expect(found.map(\.secret) == [a, p, a, p])
+        #expect(scan(p.text).map(\.secret) == [p])
+        #expect(scan("").isEmpty && scan("ptk_").isEmpty && scan("_").isEmpty)
+    }
+
+    @Test func lookAlikesAreNotFindings() {
+        let secret = TokenSecret.generate(kind: .personal).text
+        var broken = Array(secret)
+        broken[10] = broken[10] == "a" ? "b" : "a"
+        let lookAlikes = [
+            String(broken), "x" + secret, secret + "0", String(secret.dropLast()), "qtk_" + secret.dropFirst(4),
+            secret.replacingOccurrences(of: "_", with: "-"), "ptk_" + String(repeating: "A", count: 34),
+        ]
+        for text in lookAlikes { #expect(scan("a \(text) b").isEmpty, "\(text)") }
+        #expect(scan("-\(secret)-").count == 1, "punctuation around a secret still counts as standing alone")
+    }
+
+    /// Seeded, so a failure can be replayed: every planted secret is found, and nothing else, in random text.
+    @Test func plantedSecretsInRandomTextAreFoundExactly() {
+        var random = SeededGenerator(seed: 20261201)
+        let alphabet = Array("abcXYZ019_ \n\t=:\"'ptk_atk_")
+        var text = "", planted: [TokenSecret] = []
+        for _ in 0..<2_000 {
+            text += String((0..<Int.random(in: 0...60, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                let secret = TokenSecret.generate(kind: Bool.random(using: &random) ? .admin : .personal)
+                text += " \(secret.text) "
+                planted.append(secret)
+            }
+        }
+        #expect(scan(text).map(\.secret) == planted, "seed 20261201")
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible random tests.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+import TokenDomain
+import TokenStore
+@testable import TokenViewModels
+
+/// `A` then `x` on a filtered table, the batched revoke and its Esc, and the roll confirmation's grace choice,
+/// with a second store on the same file acting as another admin would.
+struct BulkAndGraceTests {
+    let scratch = ScratchDirectory("apitokens-bulk")
+    let store: TokenStore
+    let other: TokenStore
+    let model: AppModel
+    let admin: Account
+
+    static let batch = 40
+
+    init() throws {
+        let path = scratch.path("tokens.sqlite")
+        store = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
+        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: 3_000)
+        other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        admin = try store.root()
+        model = AppModel(store: store, actor: admin, clipboard: RecordingClipboard(), width: 120, height: 30)
+        model.bulkBatchSize = Self.batch
+    }
+
+    func search(_ text: String) {
+        model.send(.openSearch)
+        text.forEach { model.send(.searchEdit(.insert($0))) }
+        model.send(.keepSearch)
+    }
+
+    func liveCount(_ search: String) throws -> Int {
+        try store.exactCount(matching: TokenFilter(search: search), by: admin)
+    }
+
+    @Test func markAllThenRevokeGoesInBatchesAndEscKeepsWhatIsDone() throws {
+        search("deploy")
+        let matching = try liveCount("deploy")
+        #expect(matching > 2 * Self.batch, "the demo should hold enough deploy tokens")
+        model.send(.markAll)
+        #expect(model.state.table.markedCount == matching)
+        #expect(model.state.table.rows.allSatisfy { model.state.table.isMarked($0) })
+        let spared = try #require(model.state.table.selected)
+        model.send(.toggleMark)
+        #expect(!model.state.table.isMarked(spared) && model.state.table.markedCount == matching - 1)
+
+        model.send(.revokeSelected)
+        guard case .confirm(let confirmation) = model.state.modal, case .revokeAll = confirmation.intent else {
+            Issue.record("no bulk confirmation: \(String(describing: model.state.message))"); return
+        }
+        #expect(confirmation.title == "Revoke \(matching - 1) tokens?")
+        #expect(confirmation.lines.contains { $0.contains("every token matching “deploy”") })
+        model.send(.answer(true))
+        #expect(model.state.bulkRevoke != nil)
+
+        // The first batch is the lowest ids that match, less the one unmarked.
+        let ids = try store.tokens(matching: TokenFilter(search: "deploy"), order: TokenOrder(.created), by: admin).map(\.id).sorted()
+        let firstBatch = ids.prefix(Self.batch).filter { $0 != spared.id }.count
+        model.send(.bulkRevokeStep)
+        #expect(model.state.bulkRevoke?.done == firstBatch)
+        #expect(model.state.message?.text.contains("Revoking… \(firstBatch) of \(matching - 1)") == true)
+        model.send(.newToken)
+        #expect(model.state.modal == nil, "other keys wait while the revoke runs")
+        model.send(.escape)
+        #expect(model.state.bulkRevoke == nil && model.state.table.markedAll == nil)
+        #expect(model.state.message?.text == "Stopped: revoked \(firstBatch) of \(matching - 1) tokens; the rest stay live")
+        #expect(try liveCount("deploy") == matching - firstBatch)
+        #expect(try store.token(id: spared.id, by: admin) != nil)
+        let log = try store.auditLog(limit: firstBatch + 1, by: admin)
+        #expect(log.prefix(firstBatch).allSatisfy { $0.action == "revoke" && $0.details == "bulk from the UI" })
+        #expect(log[firstBatch].action != "revoke")
+    }
+
+    @Test func aRevokeRunsToTheEndWhileAnotherAdminChangesTheSameTokens() throws {
+        search("deploy")
+        model.send(.markAll)
+        model.send(.revokeSelected)
+        model.send(.answer(true))
+        let matching = try liveCount("deploy")
+        // Between batches another admin revokes ten of the marked tokens and creates a new match.
+        model.send(.bulkRevokeStep)
+        let leftover = try other.tokens(matching: TokenFilter(search: "deploy"), order: TokenOrder(.created), limit: 10, by: admin)
+        try other.revoke(ids: leftover.map(\.id), by: admin)
+        let team = try #require(try other.teams().first)
+        _ = try other.create(TokenDraft(name: "deploy made meanwhile", kind: .admin, teamID: team.id, permissions: PermissionSet([.readSite])),
+                             by: admin)
+        var steps = 0
+        while model.state.bulkRevoke != nil && steps < 100 {
+            model.send(.bulkRevokeStep)
+            steps += 1
+        }
+        #expect(model.state.bulkRevoke == nil)
+        #expect(model.state.message?.text == "Revoked \(matching - 10 + 1) tokens")
+        #expect(try liveCount("deploy") == 0, "what matches when a batch runs is revoked, including the newcomer")
+    }
+
+    @Test func changingTheSearchClearsTheMarksOfA() throws {
+        search("deploy")
+        model.send(.markAll)
+        model.send(.openSearch)
+        model.send(.searchEdit(.backspace))
+        #expect(model.state.table.markedAll == nil)
+        #expect(model.state.message?.text.contains("marks made with A were cleared") == true)
+    }
+
+    @Test func theRollConfirmationOffersAGraceAndTheRollKeepsIt() throws {
+        let token = try #require(model.state.table.selected)
+        model.send(.rollSelected)
+        #expect(Confirmation.graceOptions.map { $0?.label ?? "none" } == ["none", "1 hour", "24 hours", "7 days"])
+        model.send(.confirmChoice(1))
+        model.send(.confirmChoice(1))
+        guard case .confirm(let confirmation) = model.state.modal else { Issue.record("no confirmation"); return }
+        #expect(confirmation.grace == TimeSpan(hours: 24))
+        #expect(confirmation.lines.contains("The current secret keeps working for 24 hours, then stops."))
+        model.send(.answer(true))
+        guard case .reveal = model.state.modal else { Issue.record("no reveal"); return }
+        let rolled = try #require(try other.token(id: token.id, by: admin))
+        #expect(rolled.graceEnd(at: ModelFixture.now) == ModelFixture.now.addingTimeInterval(86_400))
+        model.send(.closeReveal)
+        model.send(.rollSelected)
+        model.send(.confirmChoice(-1))
+        guard case .confirm(let wrapped) = model.state.modal else { Issue.record("no confirmation"); return }
+        #expect(wrapped.grace == TimeSpan(hours: 7 * 24), "↑ from none wraps to the longest")
+    }
+}
