@@ -211,9 +211,8 @@ public final class TokenStore: Sendable {
     /// Appends one event to the audit log, inside the caller's transaction.
     func audit(_ db: Database, actor: String, action: String, tokenID: Int64? = nil, tokenName: String? = nil,
                details: String = "") throws {
-        try db.execute(
-            sql: "INSERT INTO audit (at, actor, action, tokenId, tokenName, details) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [nowSeconds(), actor, action, tokenID, tokenName, details])
+        try db.cachedStatement(sql: "INSERT INTO audit (at, actor, action, tokenId, tokenName, details) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [nowSeconds(), actor, action, tokenID, tokenName, details])
     }
 
     /// The newest audit events first; for administrators, as they are now.
