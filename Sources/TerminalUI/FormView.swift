@@ -60,7 +60,21 @@ enum FormView {
         }
         let expiryHint = form.mode == .create ? "" : "saving recomputes the expiry if this changes"
         lines.append(choiceLine("Expires in", .expiresIn, form.expiresIn.label, expiryHint))
-        lines.append(textLine("Allowed IPs", .allowedIPs, form.allowedIPs, placeholder: "any address (or 10.0.0.0/8, 2001:db8::/32)"))
+        let forbidden = form.expiryChoices.compactMap { form.disabledReason($0) }.first
+        if let forbidden {
+            // Every choice, those the policy forbids greyed out, and the rule once.
+            lines.append(Line(field: .expiresIn) { canvas, x, y, inner in
+                var used = 0
+                for choice in form.expiryChoices {
+                    let style = form.disabledReason(choice) == nil ? (choice == form.expiresIn ? Style(bold: true) : Style()) : Style(dim: true)
+                    used += canvas.put(choice.text, x: x + valueX + used, y: y, style: style, maxWidth: max(0, inner - valueX - used)) + 1
+                }
+                canvas.put("— " + forbidden, x: x + valueX + used + 1, y: y, style: Style(dim: true), maxWidth: max(0, inner - valueX - used - 1))
+            })
+        }
+        let ipPlaceholder = form.organisationPolicy.requireIPAllowList
+            ? "required by policy, e.g. 10.0.0.0/8" : "any address (or 10.0.0.0/8, 2001:db8::/32)"
+        lines.append(textLine("Allowed IPs", .allowedIPs, form.allowedIPs, placeholder: ipPlaceholder))
         lines.append(choiceLine("Team", .team, form.team?.name ?? "no team offered"))
         let sites = form.team.map { $0.sites.isEmpty ? "no sites yet" : $0.sites.joined(separator: ", ") } ?? ""
         lines.append(Line(field: .team) { canvas, x, y, inner in

@@ -55,6 +55,20 @@ struct QueryPlan {
             clauses.append("ifnull(token.lastUsedAt, 0) < ?")
             arguments += [now - unused.seconds]
         }
+        if let within = filter.expiresWithin {
+            clauses.append("token.expiresAt > ? AND token.expiresAt <= ?")
+            arguments += [now, now + within.seconds]
+        }
+        if filter.breaksPolicy {
+            let policy = try TokenStore.organisationPolicy(db)
+            var broken: [String] = []
+            if let days = policy.maxLifetimeDays {
+                broken.append("token.expiresInDays IS NULL OR token.expiresInDays > ?")
+                arguments += [days]
+            }
+            if policy.requireIPAllowList { broken.append("token.allowedIPs = ''") }
+            clauses.append(broken.isEmpty ? "0" : "(" + broken.joined(separator: " OR ") + ")")
+        }
         condition = (clauses.joined(separator: " AND "), arguments)
         searchPredicate = search?.predicate
 
@@ -89,7 +103,7 @@ struct QueryPlan {
 
     /// The count, when it is known without reading token rows: from the tally, or proven over the limit.
     func knownCount(_ db: Database) throws -> TokenCount? {
-        guard filter.unusedFor == nil else { return nil }
+        guard filter.unusedFor == nil, filter.expiresWithin == nil, !filter.breaksPolicy else { return nil }
         switch (filter.needle.isEmpty, filter.status) {
         case (true, nil): return .exact(try owned ?? Self.liveCount(db, owners: nil, personalOnly: false))
         // More than the limit match the name or creator alone, and nothing else narrows them.

@@ -5,7 +5,7 @@ import TokenDomain
 /// The append-only list of named migrations; a shipped migration is never edited.
 enum Schema {
     /// The `user_version` this build writes; a database with a higher one is refused.
-    static let version: Int32 = 4
+    static let version: Int32 = 5
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -167,6 +167,43 @@ enum Schema {
                   CHECK ((previousSecretHash IS NULL) = (previousSecretExpiresAt IS NULL));
                 CREATE UNIQUE INDEX token_previous_secret ON token(previousSecretHash) WHERE previousSecretHash IS NOT NULL;
                 """)
+        }
+        migrator.registerMigration("v5-policy-audit-chain-notify") { db in
+            try db.execute(sql: """
+                -- The organisation's rules: one row.
+                CREATE TABLE policy (
+                  id INTEGER PRIMARY KEY CHECK (id = 1),
+                  maxLifetimeDays INTEGER CHECK (maxLifetimeDays BETWEEN 1 AND 366),
+                  requireIPAllowList INTEGER NOT NULL DEFAULT 0 CHECK (requireIPAllowList IN (0, 1))
+                );
+                INSERT INTO policy (id) VALUES (1);
+
+                -- Each event's hash covers its content and the previous event's hash; the head is kept beside the
+                -- chain and moved in the transaction that appends, so removing the newest events shows too.
+                ALTER TABLE audit ADD COLUMN previousHash BLOB;
+                ALTER TABLE audit ADD COLUMN hash BLOB;
+                CREATE TABLE audit_head (
+                  id INTEGER PRIMARY KEY CHECK (id = 1),
+                  count INTEGER NOT NULL,
+                  lastId INTEGER NOT NULL,
+                  lastHash BLOB NOT NULL
+                );
+                CREATE INDEX audit_by_token ON audit(tokenId, id);
+                CREATE INDEX audit_by_actor ON audit(actor, id);
+                CREATE INDEX audit_by_action ON audit(action, id);
+                CREATE INDEX audit_by_time ON audit(at, id);
+
+                -- Expiry warnings sent (or being sent), once per token, threshold and expiry.
+                CREATE TABLE expiry_warning (
+                  tokenId INTEGER NOT NULL,
+                  withinSeconds INTEGER NOT NULL,
+                  expiresAt INTEGER NOT NULL,
+                  claimedAt INTEGER NOT NULL,
+                  sentAt INTEGER,
+                  PRIMARY KEY (tokenId, withinSeconds, expiresAt)
+                ) WITHOUT ROWID;
+                """)
+            try AuditChain.chainExistingEvents(db)
         }
         return migrator
     }

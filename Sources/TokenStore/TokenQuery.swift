@@ -60,12 +60,19 @@ public struct TokenFilter: Hashable, Sendable {
     public var status: TokenStatus?
     /// Only tokens never used, or last used longer ago than this.
     public var unusedFor: TimeSpan?
+    /// Only tokens that expire (and have not yet) within this.
+    public var expiresWithin: TimeSpan?
+    /// Only tokens that break the organisation's policy as it is when the list is read.
+    public var breaksPolicy: Bool
 
-    public init(personalOwnerID: Int64? = nil, search: String = "", status: TokenStatus? = nil, unusedFor: TimeSpan? = nil) {
+    public init(personalOwnerID: Int64? = nil, search: String = "", status: TokenStatus? = nil, unusedFor: TimeSpan? = nil,
+                expiresWithin: TimeSpan? = nil, breaksPolicy: Bool = false) {
         self.personalOwnerID = personalOwnerID
         self.search = search
         self.status = status
         self.unusedFor = unusedFor
+        self.expiresWithin = expiresWithin
+        self.breaksPolicy = breaksPolicy
     }
 
     /// The search as matched against stored name keys: trimmed and folded the same way.

@@ -15,7 +15,6 @@ public struct RevokeBatch: Sendable {
 extension TokenStore {
     /// Tokens per bulk-revoke transaction: small enough that other writers wait milliseconds, not seconds.
     public static let revokeBatchSize = 1_000
-    static let bulkCacheKilobytes = 65_536
 
     /// How many live tokens match, counted exactly whatever it costs: the size of a bulk revoke, asked once.
     public func exactCount(matching filter: TokenFilter, by actor: Account) throws(TokenStoreError) -> Int {
@@ -38,9 +37,6 @@ extension TokenStore {
         let candidateLimit = candidateLimit
         return try write { db in
             let now = nowSeconds()
-            // A batch touches every sort index at scattered places; with SQLite's default 2 MB page cache each batch
-            // would read most of those pages again from the file. The cache shrinks back when the batch is done.
-            try db.execute(sql: "PRAGMA cache_size = -\(Self.bulkCacheKilobytes)")
             try Self.authoriseList(db, filter, by: actor)
             let actor = try Self.currentActor(db, actor)
             let plan = try QueryPlan(db, filter: filter, now: now, candidateLimit: candidateLimit, order: nil)

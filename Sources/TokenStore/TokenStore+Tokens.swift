@@ -39,6 +39,7 @@ extension TokenStore {
         let name = try Naming.validate(draft.name, what: "token name")
         let teams = try Self.teams(db)
         try Policy.checkDraft(draft, owner: actor, allTeams: teams)
+        try Self.organisationPolicy(db).check(expiresIn: draft.expiresIn, allowedIPs: draft.allowedIPs)
         try Self.requireUniqueName(db, name, ownerID: actor.id, except: nil)
         let teamName = teams.first { $0.id == draft.teamID }?.name ?? ""
         let secret = TokenSecret.generate(kind: draft.kind)
@@ -85,6 +86,7 @@ extension TokenStore {
             var checked = draft
             checked.kind = old.kind
             try Policy.checkDraft(checked, owner: owner, allTeams: teams)
+            try Self.organisationPolicy(db).check(expiresIn: draft.expiresIn, allowedIPs: draft.allowedIPs)
             try Self.requireUniqueName(db, name, ownerID: owner.id, except: id)
             let now = nowSeconds()
             let expired = old.status(at: clock.now()) == .expired
@@ -126,6 +128,7 @@ extension TokenStore {
         guard let days = token.expiresIn.days else {
             throw TokenStoreError.conflict("token '\(Sanitized.visible(token.name))' never expires; there is nothing to refresh")
         }
+        try Self.organisationPolicy(db).check(expiresIn: token.expiresIn, allowedIPs: token.allowedIPs)
         let now = nowSeconds()
         try db.execute(sql: "UPDATE token SET expiresAt = ?, updatedAt = ?, version = version + 1 WHERE id = ?",
                        arguments: [now + Int64(days) * 86_400, now, token.id])
@@ -142,6 +145,7 @@ extension TokenStore {
             let token = try Self.requireLiveToken(db, id: id)
             let actor = try Self.currentActor(db, actor)
             try Policy.check(.roll, on: token, by: actor)
+            try Self.organisationPolicy(db).check(expiresIn: token.expiresIn, allowedIPs: token.allowedIPs)
             if let grace, grace > .longestGrace || grace.seconds <= 0 {
                 throw TokenStoreError.refused(PolicyError("a roll's grace is at most \(TimeSpan.longestGrace)"))
             }

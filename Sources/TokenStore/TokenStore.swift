@@ -208,25 +208,49 @@ public final class TokenStore: Sendable {
     /// The clock this store judges expiry by.
     public var now: Date { clock.now() }
 
-    /// Appends one event to the audit log, inside the caller's transaction.
+    /// Appends one event to the audit log's hash chain, inside the caller's transaction.
     func audit(_ db: Database, actor: String, action: String, tokenID: Int64? = nil, tokenName: String? = nil,
                details: String = "") throws {
-        try db.cachedStatement(sql: "INSERT INTO audit (at, actor, action, tokenId, tokenName, details) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [nowSeconds(), actor, action, tokenID, tokenName, details])
+        try AuditChain.append(db, at: nowSeconds(), actor: actor, action: action, tokenID: tokenID, tokenName: tokenName,
+                              details: details)
     }
 
-    /// The newest audit events first; for administrators, as they are now.
-    public func auditLog(limit: Int? = nil, by actor: Account) throws(TokenStoreError) -> [AuditEvent] {
+    /// The newest audit events first, those `filter` keeps; for administrators, as they are now.
+    public func auditLog(_ filter: AuditFilter = AuditFilter(), limit: Int? = nil,
+                         by actor: Account) throws(TokenStoreError) -> [AuditEvent] {
         try read { db in
             _ = try Self.requireAdmin(db, actor, to: "read the audit log")
-            return try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit ?? -1])
-                .map(AuditEvent.init(row:))
+            var clauses: [String] = []
+            var arguments = StatementArguments()
+            if let token = filter.tokenID { clauses.append("tokenId = ?"); arguments += [token] }
+            if let actor = filter.actor { clauses.append("actor = ?"); arguments += [actor] }
+            if let action = filter.action { clauses.append("action = ?"); arguments += [action] }
+            if let since = filter.since { clauses.append("at >= ?"); arguments += [Int64(since.timeIntervalSince1970)] }
+            let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit \(condition) ORDER BY id DESC LIMIT ?",
+                                    arguments: arguments + [limit ?? -1]).map(AuditEvent.init(row:))
         }
     }
 
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
     public func integrityCheck() throws(TokenStoreError) -> String {
         try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+}
+
+/// Which audit events to show; every field given must match.
+public struct AuditFilter: Hashable, Sendable {
+    public var tokenID: Int64?
+    public var actor: String?
+    public var action: String?
+    /// Only events at or after this moment.
+    public var since: Date?
+
+    public init(tokenID: Int64? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil) {
+        self.tokenID = tokenID
+        self.actor = actor
+        self.action = action
+        self.since = since
     }
 }
 

@@ -399,7 +399,8 @@ public final class AppModel {
             let allTeams = try store.teams()
             let offered = Policy.offeredTeams(kind: kind, owner: actor, allTeams: allTeams)
             let draft = TokenDraft(name: "", kind: kind, teamID: offered.first?.id ?? 0, permissions: PermissionSet([.readSite]))
-            state.modal = .form(TokenForm(mode: .create, draft: draft, kindIsChoosable: kindIsChoosable, owner: actor, allTeams: allTeams))
+            state.modal = .form(TokenForm(mode: .create, draft: draft, kindIsChoosable: kindIsChoosable, owner: actor, allTeams: allTeams,
+                                          organisationPolicy: try store.organisationPolicy()))
         }
     }
 
@@ -411,7 +412,8 @@ public final class AppModel {
                 throw TokenStoreError.notFound("the owner of '\(Sanitized.visible(token.name))' was removed; revoke the token instead")
             }
             let form = TokenForm(mode: .edit(tokenID: token.id, version: token.version), draft: TokenDraft(token),
-                                 kindIsChoosable: false, owner: owner, allTeams: try store.teams())
+                                 kindIsChoosable: false, owner: owner, allTeams: try store.teams(),
+                                 organisationPolicy: try store.organisationPolicy())
             state.modal = .form(form)
         }
     }

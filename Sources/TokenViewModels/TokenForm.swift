@@ -33,6 +33,8 @@ public struct TokenForm: Hashable, Sendable {
     /// The owner of the token, whose teams a personal token may use.
     public let owner: Account
     public let allTeams: [Team]
+    /// The organisation's rules as read when the form opened; the store judges the save on the rules as they are then.
+    public let organisationPolicy: OrganisationPolicy
     public internal(set) var focus: Field = .name
     /// Errors shown beside their fields, plus one for the form as a whole under `.submit`.
     public internal(set) var errors: [Field: String] = [:]
@@ -51,14 +53,19 @@ public struct TokenForm: Hashable, Sendable {
     /// The team currently chosen, if any is offered.
     public var team: Team? { teams.indices.contains(teamIndex) ? teams[teamIndex] : nil }
 
-    init(mode: Mode, draft: TokenDraft, kindIsChoosable: Bool, owner: Account, allTeams: [Team]) {
+    init(mode: Mode, draft: TokenDraft, kindIsChoosable: Bool, owner: Account, allTeams: [Team],
+         organisationPolicy: OrganisationPolicy = .none) {
         self.mode = mode
         name = TextField(draft.name, limit: 100)
         kind = draft.kind
         self.kindIsChoosable = kindIsChoosable
-        expiresIn = draft.expiresIn
-        expiryChoices = ExpiresIn.choices.contains(draft.expiresIn)
-            ? ExpiresIn.choices : (ExpiresIn.choices + [draft.expiresIn]).sorted { ($0.days ?? .max) < ($1.days ?? .max) }
+        self.organisationPolicy = organisationPolicy
+        // The choices, a token's odd value such as `45d`, and the policy's own limit, so something is always allowed.
+        let extra = [draft.expiresIn] + (organisationPolicy.maxLifetimeDays.map { [ExpiresIn.days($0)] } ?? [])
+        expiryChoices = Array(Set(ExpiresIn.choices + extra)).sorted { ($0.days ?? .max) < ($1.days ?? .max) }
+        let allowed = expiryChoices.filter { organisationPolicy.expiryProblem($0) == nil }
+        expiresIn = mode == .create && organisationPolicy.expiryProblem(draft.expiresIn) != nil
+            ? allowed.last ?? draft.expiresIn : draft.expiresIn
         allowedIPs = TextField(draft.allowedIPs.description, limit: 1000)
         self.owner = owner
         self.allTeams = allTeams
@@ -79,6 +86,11 @@ public struct TokenForm: Hashable, Sendable {
     /// Why a permission checkbox is disabled, or nil.
     public func disabledReason(_ permission: Permission) -> String? {
         Policy.disabledReason(permission, kind: kind, ownerRole: ownerRole)
+    }
+
+    /// Why an expiry choice is disabled by the organisation's policy, or nil.
+    public func disabledReason(_ choice: ExpiresIn) -> String? {
+        organisationPolicy.expiryProblem(choice)
     }
 
     /// Whether the focused field takes typed text.
@@ -108,8 +120,14 @@ public struct TokenForm: Hashable, Sendable {
             permissions = permissions.intersection(Policy.offeredPermissions(kind: kind, ownerRole: ownerRole))
             if permissions.isEmpty { permissions = PermissionSet([.readSite]) }
         case .expiresIn:
-            let index = expiryChoices.firstIndex(of: expiresIn) ?? 0
-            expiresIn = expiryChoices[(index + step + expiryChoices.count) % expiryChoices.count]
+            // Choices the policy forbids are shown but skipped.
+            var index = expiryChoices.firstIndex(of: expiresIn) ?? 0
+            for _ in expiryChoices {
+                index = (index + step + expiryChoices.count) % expiryChoices.count
+                if disabledReason(expiryChoices[index]) == nil { break }
+            }
+            if disabledReason(expiryChoices[index]) == nil { expiresIn = expiryChoices[index] }
+            errors[.expiresIn] = nil
         case .team where !teams.isEmpty:
             teamIndex = (teamIndex + step + teams.count) % teams.count
             errors[.team] = nil
@@ -138,6 +156,8 @@ public struct TokenForm: Hashable, Sendable {
         var draft = TokenDraft(name: "", kind: kind, teamID: team?.id ?? 0, permissions: permissions, expiresIn: expiresIn)
         do { draft.name = try Naming.validate(name.text, what: "Name") } catch { errors[.name] = error.message }
         do { draft.allowedIPs = try IPAllowList(parsing: allowedIPs.text) } catch { errors[.allowedIPs] = error.message }
+        if let problem = organisationPolicy.expiryProblem(expiresIn) { errors[.expiresIn] = problem }
+        if errors[.allowedIPs] == nil, let problem = organisationPolicy.ipProblem(draft.allowedIPs) { errors[.allowedIPs] = problem }
         if team == nil { errors[.team] = "\(owner.login) is not a member of any team; ask an admin to add them" }
         if permissions.isEmpty { errors[.permission(.readSite)] = "Select at least one permission" }
         if !errors.isEmpty { focus = fields.first { errors[$0] != nil } ?? focus }

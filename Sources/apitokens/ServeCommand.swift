@@ -109,4 +109,20 @@ enum RunToCompletion {
         ending.done.wait()
         return ending.error
     }
+
+    private final class Box<T>: @unchecked Sendable {
+        var value: T?
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    /// Runs async work that cannot fail and waits for its value.
+    static func value<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+        let box = Box<T>()
+        Task {
+            box.value = await work()
+            box.done.signal()
+        }
+        box.done.wait()
+        return box.value!
+    }
 }

@@ -90,16 +90,21 @@ extension APITokens.TokenCommand {
         @Option(help: "name, kind, owner, team, created, expires or last-used.") var sort: TokenSort = .created
         @Flag(help: "Sort in descending order.") var desc = false
         @Option(help: "Only active, expiring, expired or inactive tokens.") var status: TokenStatus?
+        @Option(name: .customLong("expires-within"),
+                help: ArgumentHelp("Only tokens that expire within this (Nh or Nd), as notify warns of them.", valueName: "duration"))
+        var expiresWithin: String?
         @Option(help: "At most this many tokens.") var limit: Int?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             if let limit, limit < 1 { throw ArgumentParser.ValidationError("--limit must be at least 1") }
+            if let expiresWithin { _ = try TimeSpan(parsing: expiresWithin, what: "--expires-within") }
         }
 
         func run() throws {
             let session = try Session(global)
-            let filter = TokenFilter(personalOwnerID: all ? nil : session.actor.id, search: search, status: status)
+            let within = try expiresWithin.map { try TimeSpan(parsing: $0, what: "--expires-within") }
+            let filter = TokenFilter(personalOwnerID: all ? nil : session.actor.id, search: search, status: status, expiresWithin: within)
             let tokens = try session.store.tokens(matching: filter, order: TokenOrder(sort, descending: desc), limit: limit,
                                                   by: session.actor)
             let now = session.store.now

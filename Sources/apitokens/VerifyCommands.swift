@@ -149,38 +149,4 @@ extension APITokens {
             try Verify.printCompact(SelfRefresh(token))
         }
     }
-
-    /// `apitokens audit`.
-    struct Audit: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Show the audit log, newest first (admins).",
-            discussion: "Example: apitokens audit --limit 20")
-        @OptionGroup var global: GlobalOptions
-        @Option(help: "At most this many events.") var limit: Int?
-        @Flag(help: "Print JSON.") var json = false
-
-        func validate() throws {
-            if let limit, limit < 1 { throw ArgumentParser.ValidationError("--limit must be at least 1") }
-        }
-
-        func run() throws {
-            let session = try Session(global)
-            let events = try session.store.auditLog(limit: limit, by: session.actor)
-            if json {
-                struct EventJSON: Encodable {
-                    let id: Int64, at: String, actor: String, action: String
-                    let token_id: Int64?, token_name: String?, details: String
-                }
-                try Output.json(events.map {
-                    EventJSON(id: $0.id, at: RFC3339.string($0.at), actor: $0.actor, action: $0.action,
-                              token_id: $0.tokenID, token_name: $0.tokenName, details: $0.details)
-                })
-            } else {
-                Output.table(["TIME", "ACTOR", "ACTION", "TOKEN", "DETAILS"], events.map { event in
-                    [RFC3339.string(event.at), event.actor, event.action,
-                     event.tokenID.map { "#\($0) \(event.tokenName ?? "")" } ?? "", event.details]
-                })
-            }
-        }
-    }
 }

@@ -1,0 +1,51 @@
+/// The organisation's rules for every token: a longest lifetime and whether an IP allow-list is required. They bind
+/// everyone, admins included, on create, edit, refresh and roll.
+public struct OrganisationPolicy: Hashable, Sendable {
+    /// The longest expires-in allowed, in days; nil for no limit. `never` breaks any limit.
+    public var maxLifetimeDays: Int?
+    /// Whether every token must name the addresses it may be used from.
+    public var requireIPAllowList: Bool
+
+    /// No rules: what a new organisation starts with.
+    public static let none = OrganisationPolicy(maxLifetimeDays: nil, requireIPAllowList: false)
+
+    public init(maxLifetimeDays: Int?, requireIPAllowList: Bool) {
+        self.maxLifetimeDays = maxLifetimeDays
+        self.requireIPAllowList = requireIPAllowList
+    }
+
+    /// The lifetime rule in words: `the organisation allows at most 90 days`.
+    public var lifetimeRule: String? {
+        maxLifetimeDays.map { "the organisation allows at most \(ExpiresIn.days($0).label.lowercased())" }
+    }
+
+    public static let ipRule = "the organisation requires an IP allow-list"
+
+    /// Why this expires-in is not allowed, naming the rule, or nil.
+    public func expiryProblem(_ expiresIn: ExpiresIn) -> String? {
+        guard let max = maxLifetimeDays, let rule = lifetimeRule else { return nil }
+        guard let days = expiresIn.days else { return rule + "; tokens that never expire are not allowed" }
+        return days > max ? rule : nil
+    }
+
+    /// Why this allow-list is not enough, naming the rule, or nil.
+    public func ipProblem(_ allowed: IPAllowList) -> String? {
+        requireIPAllowList && allowed.allowsAny ? Self.ipRule : nil
+    }
+
+    /// Refuses a token's expires-in and allow-list when they break a rule.
+    public func check(expiresIn: ExpiresIn, allowedIPs: IPAllowList) throws(PolicyError) {
+        if let problem = expiryProblem(expiresIn) ?? ipProblem(allowedIPs) { throw PolicyError(problem) }
+    }
+
+    /// Every rule a token breaks, in words.
+    public func violations(of token: Token) -> [String] {
+        [expiryProblem(token.expiresIn), ipProblem(token.allowedIPs)].compactMap { $0 }
+    }
+
+    /// One line for `policy show`.
+    public var summary: String {
+        "max lifetime: \(maxLifetimeDays.map { ExpiresIn.days($0).text } ?? "none"); "
+            + "IP allow-list required: \(requireIPAllowList ? "yes" : "no")"
+    }
+}

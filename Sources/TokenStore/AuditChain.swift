@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import TokenDomain
+
+/// The chain's head: how many events, the last one's id and hash. Kept elsewhere, it proves the past later.
+public struct AuditHead: Sendable, Equatable {
+    public let count: Int
+    public let lastID: Int64
+    public let hash: Data
+}
+
+/// What `audit verify` found.
+public struct AuditVerification: Sendable, Equatable {
+    /// Events walked.
+    public let count: Int
+    /// The first thing wrong, naming the event; nil when the chain is intact.
+    public let problem: String?
+    /// The event the problem is at, when there is one.
+    public let eventID: Int64?
+
+    public var isIntact: Bool { problem == nil }
+}
+
+/// Appends to and walks the hash-chained audit log.
+enum AuditChain {
+    /// Appends one event inside the caller's transaction: one read of the head, one insert, one head update.
+    static func append(_ db: Database, at: Int64, actor: String, action: String, tokenID: Int64?, tokenName: String?,
+                       details: String) throws {
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT lastHash FROM audit_head WHERE id = 1"))
+        let previous: Data = head?["lastHash"] ?? AuditDigest.genesis
+        // The next rowid, read from the end of the primary key: a row someone added by hand cannot make it clash.
+        let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM audit")) ?? 0) + 1
+        let hash = AuditDigest.hash(id: id, at: at, actor: actor, action: action, tokenID: tokenID, tokenName: tokenName,
+                                    details: details, previous: previous)
+        try db.cachedStatement(sql: """
+            INSERT INTO audit (id, at, actor, action, tokenId, tokenName, details, previousHash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, at, actor, action, tokenID, tokenName, details, previous, hash])
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_head (id, count, lastId, lastHash) VALUES (1, 1, ?, ?)
+              ON CONFLICT (id) DO UPDATE SET count = count + 1, lastId = excluded.lastId, lastHash = excluded.lastHash
+            """).execute(arguments: [id, hash])
+    }
+
+    /// Chains the events of a database from before the chain, in id order: the migration to schema 5.
+    static func chainExistingEvents(_ db: Database) throws {
+        var previous = AuditDigest.genesis
+        var count = 0
+        var lastID: Int64 = 0
+        let update = try db.makeStatement(sql: "UPDATE audit SET previousHash = ?, hash = ? WHERE id = ?")
+        let page = try db.makeStatement(sql: """
+            SELECT id, at, actor, action, tokenId, tokenName, details FROM audit WHERE id > ? ORDER BY id LIMIT 10000
+            """)
+        // In pages, so that a log of millions is never held in memory at once.
+        while true {
+            let rows = try Row.fetchAll(page, arguments: [lastID])
+            if rows.isEmpty { break }
+            for row in rows {
+                let id: Int64 = row["id"]
+                let hash = AuditDigest.hash(id: id, at: row["at"], actor: row["actor"], action: row["action"], tokenID: row["tokenId"],
+                                            tokenName: row["tokenName"], details: row["details"], previous: previous)
+                try update.execute(arguments: [previous, hash, id])
+                previous = hash
+                count += 1
+                lastID = id
+            }
+        }
+        if count > 0 {
+            try db.execute(sql: "INSERT INTO audit_head (id, count, lastId, lastHash) VALUES (1, ?, ?, ?)",
+                           arguments: [count, lastID, previous])
+        }
+    }
+
+    /// The head, or nil before the first event.
+    static func head(_ db: Database) throws -> AuditHead? {
+        try Row.fetchOne(db, sql: "SELECT count, lastId, lastHash FROM audit_head WHERE id = 1").map {
+            AuditHead(count: $0["count"], lastID: $0["lastId"], hash: $0["lastHash"])
+        }
+    }
+
+    /// Walks every event in id order and names the first that was changed, removed or inserted by hand; then holds
+    /// the end of the chain against the head, so that removing the newest events shows. With `knownHead`, also
+    /// proves that the chain still passes through that hash.
+    static func verify(_ db: Database, knownHead: Data?) throws -> AuditVerification {
+        var previous = AuditDigest.genesis
+        var count = 0
+        var lastID: Int64 = 0
+        var passedKnownHead = knownHead == nil || knownHead == AuditDigest.genesis
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, at, actor, action, tokenId, tokenName, details, previousHash, hash FROM audit ORDER BY id
+            """)
+        while let row = try rows.next() {
+            let id: Int64 = row[0]
+            func broken(_ problem: String) -> AuditVerification { AuditVerification(count: count, problem: problem, eventID: id) }
+            guard let stored = row[8] as Data?, let link = row[7] as Data? else {
+                return broken("event #\(id) was inserted by hand: it carries no hash")
+            }
+            let recomputed = AuditDigest.hash(id: id, at: row[1], actor: row[2], action: row[3], tokenID: row[4], tokenName: row[5],
+                                              details: row[6], previous: link)
+            if recomputed != stored {
+                // Content that no longer hashes, and a link to something else: the row was moved here or replaced.
+                if link != previous { return broken("event #\(id) was moved or replaced by hand: it does not belong here") }
+                return broken("event #\(id) was changed after it was written")
+            }
+            if link != previous {
+                if id > lastID + 1 {
+                    let gap = id - lastID - 1 == 1 ? "event #\(lastID + 1) was" : "events #\(lastID + 1)–#\(id - 1) were"
+                    return broken("\(gap) removed: event #\(id) does not follow event #\(lastID)")
+                }
+                return broken("event #\(id) was inserted or moved by hand: it does not follow event #\(lastID)")
+            }
+            previous = stored
+            count += 1
+            lastID = id
+            if stored == knownHead { passedKnownHead = true }
+        }
+        guard let head = try head(db) else {
+            return AuditVerification(count: count, problem: count == 0 ? nil : "the chain's head is missing: it was removed by hand",
+                                     eventID: nil)
+        }
+        if count < head.count || (count == head.count && previous != head.hash && head.lastID > lastID) {
+            let from = lastID + 1
+            return AuditVerification(count: count, problem: head.lastID > from
+                ? "events #\(from)–#\(head.lastID) were removed: the head records \(head.count) events ending at #\(head.lastID)"
+                : "event #\(from) was removed: the head records \(head.count) events ending at #\(head.lastID)",
+                eventID: from)
+        }
+        if count > head.count || previous != head.hash {
+            return AuditVerification(count: count, problem: "event #\(lastID) was added by hand after the head's last event #\(head.lastID)",
+                                     eventID: lastID)
+        }
+        if !passedKnownHead {
+            return AuditVerification(count: count, problem: "the chain no longer passes through the head you gave: events up to it were rewritten",
+                                     eventID: nil)
+        }
+        return AuditVerification(count: count, problem: nil, eventID: nil)
+    }
+}
+
+extension TokenStore {
+    /// The audit chain's head, for administrators: keep it elsewhere to prove the past later.
+    public func auditHead(by actor: Account) throws(TokenStoreError) -> AuditHead {
+        try read { db in
+            _ = try Self.requireAdmin(db, actor, to: "read the audit log")
+            return try AuditChain.head(db) ?? AuditHead(count: 0, lastID: 0, hash: AuditDigest.genesis)
+        }
+    }
+
+    /// Walks the whole audit chain; `knownHead` is a hash `auditHead` gave earlier.
+    public func verifyAudit(knownHead: Data? = nil, by actor: Account) throws(TokenStoreError) -> AuditVerification {
+        try read { db in
+            _ = try Self.requireAdmin(db, actor, to: "verify the audit log")
+            return try AuditChain.verify(db, knownHead: knownHead)
+        }
+    }
+}
