@@ -78,7 +78,7 @@ let package = Package(
             "TokenStore", "TokenDomain", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TokenServiceTests", dependencies: ["TokenService", "TokenDomain", "TokenStore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "apitokens", "TestSupport", "TokenDomain", .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,5 @@
+import TokenStore
+import TokenDomain
 import TokenViewModels
 
 /// Draws the small modal dialogs: secret reveal, confirmation and help.
@@ -33,6 +35,39 @@ enum DialogView {
         let used = canvas.put(" No ", x: x, y: buttonsY, style: confirmation.yesFocused ? Style() : Style(bold: true, reverse: true))
         canvas.put(" \(confirmation.yesLabel) ", x: x + used + 3, y: buttonsY,
                    style: confirmation.yesFocused ? Style(bold: true, reverse: true, color: .red) : Style(color: .red))
+    }
+
+    /// One audit event in full, its details wrapped over as many lines as they need.
+    static func drawEvent(_ event: AuditEvent, into canvas: inout Canvas) {
+        let width = min(canvas.width - 4, 90)
+        let inner = width - 4
+        let fields: [(String, String)] = [
+            ("Event", "#\(event.id)"), ("Time", RFC3339.string(event.at)), ("Actor", event.actor), ("Action", event.action),
+            ("Token", event.tokenID.map { "#\($0) \(event.tokenName ?? "")" } ?? "—"),
+        ]
+        let details = wrap(event.details.isEmpty ? "—" : event.details.replacingOccurrences(of: "; ", with: "\n"), width: inner - 10)
+        let shown = Array(details.prefix(max(1, canvas.height - fields.count - 7)))
+        let (x, y) = centredBox(&canvas, width: width, height: fields.count + shown.count + 4, title: "Audit event", color: .cyan)
+        for (index, (label, value)) in fields.enumerated() {
+            canvas.put(label, x: x, y: y + 1 + index, style: Style(bold: true))
+            canvas.put(value, x: x + 10, y: y + 1 + index, maxWidth: inner - 10)
+        }
+        canvas.put("Details", x: x, y: y + 1 + fields.count, style: Style(bold: true))
+        for (index, line) in shown.enumerated() {
+            canvas.put(line, x: x + 10, y: y + 1 + fields.count + index, maxWidth: inner - 10)
+        }
+    }
+
+    /// Splits text at newlines, then into pieces of at most `width` columns, at spaces where it can.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { paragraph -> [String] in
+            var lines: [String] = [], line = ""
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+                let candidate = line.isEmpty ? String(word) : line + " " + word
+                if DisplayWidth.of(candidate) <= width || line.isEmpty { line = candidate } else { lines.append(line); line = String(word) }
+            }
+            return lines + [line]
+        }
     }
 
     static func drawHelp(context: KeyContext, into canvas: inout Canvas) {

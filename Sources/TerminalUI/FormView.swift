@@ -69,11 +69,14 @@ enum FormView {
                     let style = form.disabledReason(choice) == nil ? (choice == form.expiresIn ? Style(bold: true) : Style()) : Style(dim: true)
                     used += canvas.put(choice.text, x: x + valueX + used, y: y, style: style, maxWidth: max(0, inner - valueX - used)) + 1
                 }
-                canvas.put("— " + forbidden, x: x + valueX + used + 1, y: y, style: Style(dim: true), maxWidth: max(0, inner - valueX - used - 1))
+            })
+            let names = form.expiryChoices.filter { form.disabledReason($0) != nil }.map(\.text).joined(separator: ", ")
+            lines.append(Line(field: .expiresIn) { canvas, x, y, inner in
+                canvas.put("\(names): \(forbidden)", x: x + valueX, y: y, style: Style(dim: true), maxWidth: inner - valueX)
             })
         }
         let ipPlaceholder = form.organisationPolicy.requireIPAllowList
-            ? "required by policy, e.g. 10.0.0.0/8" : "any address (or 10.0.0.0/8, 2001:db8::/32)"
+            ? "required by the policy" : "any address (or 10.0.0.0/8, 2001:db8::/32)"
         lines.append(textLine("Allowed IPs", .allowedIPs, form.allowedIPs, placeholder: ipPlaceholder))
         lines.append(choiceLine("Team", .team, form.team?.name ?? "no team offered"))
         let sites = form.team.map { $0.sites.isEmpty ? "no sites yet" : $0.sites.joined(separator: ", ") } ?? ""

@@ -22,7 +22,7 @@ public struct Binding: Sendable {
 
 /// Where the keyboard is: decides which table of bindings applies.
 public enum KeyContext: Hashable, Sendable {
-    case table, search, formText, formChoice, reveal, confirm, help
+    case table, search, formText, formChoice, reveal, confirm, event, help
 
     /// The context for the current state.
     public init(_ state: AppState) {
@@ -31,6 +31,7 @@ public enum KeyContext: Hashable, Sendable {
         case .form(let form): self = form.focusIsText ? .formText : .formChoice
         case .reveal: self = .reveal
         case .confirm: self = .confirm
+        case .event: self = .event
         case nil: self = state.table.isSearching ? .search : .table
         }
     }
@@ -43,6 +44,7 @@ public enum KeyContext: Hashable, Sendable {
         case .formText, .formChoice: "Token form"
         case .reveal: "Secret reveal"
         case .confirm: "Confirmation"
+        case .event: "Audit event"
         case .help: "Help"
         }
     }
@@ -78,13 +80,13 @@ public enum Keybindings {
         case .table:
             return [
                 Binding([.character("n")], .newToken, "New token", footer: "New"),
-                Binding([.enter, .character("e")], .editSelected, "Edit the selected token", footer: "Edit"),
+                Binding([.enter, .character("e")], .editSelected, "Edit the selected token (Audit Log: show the event)", footer: "Edit"),
                 Binding([.character("r")], .refreshSelected, "Refresh: expiry becomes now + expires-in", footer: "Refresh"),
                 Binding([.character("R")], .rollSelected, "Roll the secret (asks first)", footer: "Roll"),
                 Binding([.character("x"), .delete], .revokeSelected, "Revoke the selected or marked tokens (asks first)", footer: "Revoke"),
                 Binding([.character(" ")], .toggleMark, "Mark / unmark the row"),
                 Binding([.character("A")], .markAll, "Mark every token matching the search (again: unmark all)"),
-                Binding([.character("/")], .openSearch, "Search by name or creator", footer: "Search"),
+                Binding([.character("/")], .openSearch, "Search by name or creator (Audit Log: actor, action, token name)", footer: "Search"),
                 Binding([.character("s")], .sortNext, "Sort by the next column", footer: "Sort"),
                 Binding([.character("S")], .sortReverse, "Reverse the sort order"),
                 Binding([.up, .character("k")], .move(.up), "Move up"),
@@ -142,6 +144,12 @@ public enum Keybindings {
                 Binding([.up], .confirmChoice(-1), "Roll: shorter grace for the current secret"),
                 Binding([.down], .confirmChoice(1), "Roll: longer grace for the current secret"),
                 Binding([.escape], .escape, "No"),
+                help,
+                quitAnywhere,
+            ]
+        case .event:
+            return [
+                Binding([.enter, .escape], .closeReveal, "Close", footer: "Close"),
                 help,
                 quitAnywhere,
             ]

@@ -32,6 +32,7 @@ public enum Screen {
         case .form(let form): FormView.draw(form, state: state, into: &canvas)
         case .reveal(let reveal): DialogView.drawReveal(reveal, into: &canvas)
         case .confirm(let confirmation): DialogView.drawConfirm(confirmation, into: &canvas)
+        case .event(let event): DialogView.drawEvent(event, into: &canvas)
         case nil: break
         }
         if state.helpVisible {

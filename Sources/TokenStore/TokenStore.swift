@@ -226,6 +226,11 @@ public final class TokenStore: Sendable {
             if let actor = filter.actor { clauses.append("actor = ?"); arguments += [actor] }
             if let action = filter.action { clauses.append("action = ?"); arguments += [action] }
             if let since = filter.since { clauses.append("at >= ?"); arguments += [Int64(since.timeIntervalSince1970)] }
+            let needle = filter.text.trimmingCharacters(in: .whitespaces).lowercased()
+            if !needle.isEmpty {
+                clauses.append("(instr(lower(actor), ?) > 0 OR instr(lower(action), ?) > 0 OR instr(lower(ifnull(tokenName, '')), ?) > 0)")
+                arguments += [needle, needle, needle]
+            }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             return try Row.fetchAll(db, sql: "SELECT * FROM audit \(condition) ORDER BY id DESC LIMIT ?",
                                     arguments: arguments + [limit ?? -1]).map(AuditEvent.init(row:))
@@ -245,12 +250,15 @@ public struct AuditFilter: Hashable, Sendable {
     public var action: String?
     /// Only events at or after this moment.
     public var since: Date?
+    /// Only events whose actor, action or token name contains this, ignoring case: the UI's search.
+    public var text: String
 
-    public init(tokenID: Int64? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil) {
+    public init(tokenID: Int64? = nil, actor: String? = nil, action: String? = nil, since: Date? = nil, text: String = "") {
         self.tokenID = tokenID
         self.actor = actor
         self.action = action
         self.since = since
+        self.text = text
     }
 }
 

@@ -7,6 +7,8 @@ public enum Modal: Hashable, Sendable {
     case form(TokenForm)
     case reveal(SecretReveal)
     case confirm(Confirmation)
+    /// One audit event in full.
+    case event(AuditEvent)
 }
 
 /// Everything the screen shows, as one value.
@@ -104,10 +106,10 @@ public final class AppModel {
             state.width = width
             state.height = height
             state.table.pageSize = Self.pageSize(height: height)
-            reloadTable(anchor: state.table.rows.first)
+            reloadInPlace()
         case .reload:
             refreshActor()
-            reloadTable(anchor: state.table.rows.first)
+            reloadInPlace()
         case .showHelp: state.helpVisible = true
         case .escape: escape()
         case .quit: state.quit = true
@@ -116,6 +118,7 @@ public final class AppModel {
             case .form: sendToForm(action)
             case .reveal: sendToReveal(action)
             case .confirm: sendToConfirm(action)
+            case .event: if action == .closeReveal { state.modal = nil }
             case nil: sendToTable(action)
             }
         }
@@ -127,7 +130,7 @@ public final class AppModel {
         switch state.modal {
         case .form: state.modal = nil
         case .reveal: closeReveal()
-        case .confirm: state.modal = nil
+        case .confirm, .event: state.modal = nil
         case nil:
             guard state.table.isSearching || !state.table.search.text.isEmpty else { return }
             state.table.isSearching = false
@@ -153,9 +156,7 @@ public final class AppModel {
             switchTab(to: tabs[(index + (action == .nextTab ? 1 : tabs.count - 1)) % tabs.count])
         case .selectTab(let number):
             if state.table.tabs.indices.contains(number - 1) { switchTab(to: state.table.tabs[number - 1]) }
-        case .openSearch:
-            guard state.table.tab != .audit else { return notify("Search works on the token tabs", error: true) }
-            state.table.isSearching = true
+        case .openSearch: state.table.isSearching = true
         case .searchEdit(let edit):
             state.table.search.apply(edit)
             reloadTable(anchor: nil)
@@ -181,13 +182,16 @@ public final class AppModel {
             }
             move(.down)
         case .markAll: markAll()
+        case .editSelected where state.table.tab == .audit:
+            guard let event = state.table.selectedEvent else { return notify("No event selected", error: true) }
+            state.modal = .event(event)
         case .newToken: openCreateForm()
         case .editSelected: openEditForm()
         case .refreshSelected:
             guard let token = selectedToken() else { return }
             perform {
                 let refreshed = try store.refresh(id: token.id, by: state.actor)
-                reloadTable(anchor: state.table.rows.first)
+                reloadInPlace()
                 notify("Refreshed '\(Sanitized.visible(refreshed.name))': expires \(Self.format(refreshed.expiresAt))")
             }
         case .rollSelected:
@@ -271,7 +275,7 @@ public final class AppModel {
     private func finishBulkRevoke(_ note: String, error: Bool = false) {
         state.bulkRevoke = nil
         state.table.markedAll = nil
-        reloadTable(anchor: state.table.rows.first)
+        reloadInPlace()
         notify(note, error: error)
     }
 
@@ -356,23 +360,35 @@ public final class AppModel {
     }
 
     /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there.
-    func reloadTable(anchor: Token?) {
+    /// Refetches what is on screen where it is: after a change, on the idle timer, on a resize.
+    func reloadInPlace() {
+        reloadTable(anchor: state.table.rows.first, inPlace: true)
+    }
+
+    func reloadTable(anchor: Token?, inPlace: Bool = false) {
         searchIsStale = false
         state.now = store.now
         // A fresh start (new sort, search or tab) begins at the top; a reload in place keeps the selection.
-        let selectedID = anchor == nil ? nil : state.table.selected?.id
-        if anchor == nil { state.table.selection = 0 }
+        let keep = inPlace || anchor != nil
+        let selectedID = keep ? state.table.selected?.id : nil
+        if !keep { state.table.selection = 0 }
         if let marks = state.table.markedAll, marks.filter != state.table.filter(for: state.actor) {
             state.table.markedAll = nil
             notify("The search changed: the marks made with A were cleared")
         }
         perform {
             if state.table.tab == .audit {
-                state.table.events = try store.auditLog(limit: 1000, by: state.actor)
+                let selectedEvent = keep ? state.table.selectedEvent?.id : nil
+                state.table.events = try store.auditLog(AuditFilter(text: state.table.search.text), limit: 1000, by: state.actor)
                 state.table.rows = []
                 state.table.total = .exact(state.table.events.count)
-                moveEvents(.up)
-                moveEvents(.down)
+                // The same event stays selected across a reload; a new search starts at the newest.
+                let index = selectedEvent.flatMap { id in state.table.events.firstIndex { $0.id == id } } ?? 0
+                let offset = state.table.eventOffset
+                if selectedEvent == nil || !(offset..<offset + state.table.pageSize).contains(index) {
+                    state.table.eventOffset = max(0, min(index, state.table.events.count - state.table.pageSize))
+                }
+                state.table.selection = index - state.table.eventOffset
                 return
             }
             if anchor == nil {
@@ -451,7 +467,7 @@ public final class AppModel {
             case .edit(let id, let version):
                 let token = try store.edit(id: id, expectedVersion: version, to: draft, by: state.actor)
                 state.modal = nil
-                reloadTable(anchor: state.table.rows.first)
+                reloadInPlace()
                 notify(token.version == version ? "Nothing to save: '\(Sanitized.visible(token.name))' already has these values"
                                                 : "Saved '\(Sanitized.visible(token.name))': expires \(Self.format(token.expiresAt))")
             }
@@ -513,7 +529,7 @@ public final class AppModel {
             case .revoke(let tokens):
                 let revoked = try store.revoke(ids: tokens.map(\.id), by: state.actor)
                 state.table.marked.subtract(revoked.map(\.id))
-                reloadTable(anchor: state.table.rows.first)
+                reloadInPlace()
                 notify(revoked.count == 1 ? "Revoked '\(Sanitized.visible(revoked[0].name))'" : "Revoked \(revoked.count) tokens")
             case .revokeAll(let marks, _):
                 state.bulkRevoke = BulkRevokeJob(marks: marks, total: marks.count - marks.except.count)
@@ -521,7 +537,7 @@ public final class AppModel {
             case .roll(let token):
                 let (rolled, secret) = try store.roll(id: token.id, grace: confirmation.grace, by: state.actor)
                 state.modal = .reveal(SecretReveal(tokenName: rolled.name, secret: secret.text, isRoll: true))
-                reloadTable(anchor: state.table.rows.first)
+                reloadInPlace()
             }
         }
     }

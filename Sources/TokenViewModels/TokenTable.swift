@@ -64,6 +64,12 @@ public struct TokenTable: Hashable, Sendable {
     /// The selected token, if any.
     public var selected: Token? { tab == .audit || rows.isEmpty ? nil : rows[min(selection, rows.count - 1)] }
 
+    /// The selected audit event, on the audit tab.
+    public var selectedEvent: AuditEvent? {
+        let index = eventOffset + selection
+        return tab == .audit && events.indices.contains(index) ? events[index] : nil
+    }
+
     /// The audit events on screen.
     public var visibleEvents: ArraySlice<AuditEvent> { events.dropFirst(eventOffset).prefix(pageSize) }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TokenDomain
 import TokenStore
+import TestSupport
 @testable import TerminalUI
 @testable import TokenViewModels
 
@@ -121,6 +122,28 @@ struct SnapshotTests {
         model.send(.markAll)
         model.send(.revokeSelected)
         try assertSnapshot(model, "revoke-all")
+    }
+
+    @Test(arguments: sizes)
+    func formUnderANinetyDayPolicy(width: Int, height: Int) throws {
+        let model = try model(width: width, height: height)
+        try model.store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 90, requireIPAllowList: true), by: try model.store.root())
+        model.send(.newToken)
+        try assertSnapshot(model, "form-policy")
+    }
+
+    @Test(arguments: sizes)
+    func auditEventDetails(width: Int, height: Int) throws {
+        let model = try model(width: width, height: height)
+        let store = model.store
+        let token = try #require(model.state.table.selected)
+        var draft = TokenDraft(token)
+        draft.name = "Renamed with a long story"
+        draft.expiresIn = .days(90)
+        _ = try store.edit(id: token.id, to: draft, by: try store.root())
+        model.send(.selectTab(3))
+        model.send(.editSelected)
+        try assertSnapshot(model, "audit-event")
     }
 
     @Test(arguments: sizes)

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+import TokenDomain
+import TokenStore
+@testable import TokenViewModels
+
+/// The form under the organisation's policy, a policy changed while the UI is open, and the Audit Log's search.
+struct PolicyAndAuditModelTests {
+    let scratch = ScratchDirectory("apitokens-policy-ui")
+    let store: TokenStore
+    let other: TokenStore
+    let admin: Account
+
+    init() throws {
+        let path = scratch.path("tokens.sqlite")
+        store = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
+        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: 60)
+        other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        admin = try store.root()
+    }
+
+    func model(as login: String = "admin") throws -> AppModel {
+        AppModel(store: store, actor: try #require(try store.account(login: login)), clipboard: RecordingClipboard(), width: 120, height: 32)
+    }
+
+    func openForm(_ model: AppModel) -> TokenForm? {
+        if case .form(let form) = model.state.modal { return form }
+        return nil
+    }
+
+    @Test(arguments: ["admin", "bruno", "dana"])
+    func theFormGreysOutWhatThePolicyForbidsAndSaysWhy(login: String) throws {
+        try store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 90, requireIPAllowList: false), by: admin)
+        let model = try model(as: login)
+        model.send(.newToken)
+        let form = try #require(openForm(model))
+        #expect(form.disabledReason(.days(365)) == "the organisation allows at most 90 days")
+        #expect(form.disabledReason(.never)?.hasPrefix("the organisation allows at most 90 days") == true)
+        #expect(form.disabledReason(.days(90)) == nil && form.disabledReason(.days(30)) == nil)
+        // Cycling through Expires in never lands on a forbidden choice.
+        model.send(.formFocus(form.kindIsChoosable ? 2 : 1))
+        var seen: Set<ExpiresIn> = []
+        for _ in 0..<12 {
+            model.send(.formChoice(1))
+            seen.insert(try #require(openForm(model)?.expiresIn))
+        }
+        #expect(seen == [.days(7), .days(30), .days(60), .days(90)])
+    }
+
+    @Test func aPolicyChangedWhileTheFormIsOpenIsObeyedWhenSaving() throws {
+        let model = try model()
+        model.send(.newToken)
+        "CI deploy".forEach { model.send(.formEdit(.insert($0))) }
+        // Another admin requires an allow-list while this form is open without one.
+        try other.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: nil, requireIPAllowList: true), by: admin)
+        model.send(.formSubmit)
+        let form = try #require(openForm(model), "the form stays open")
+        #expect(form.errors[.submit] == "the organisation requires an IP allow-list")
+        #expect(try store.tokens(matching: TokenFilter(search: "CI deploy"), order: TokenOrder(.created), by: admin)
+            .allSatisfy { $0.createdAt != ModelFixture.now || $0.name != "CI deploy" })
+    }
+
+    @Test func theAuditLogSearchesAndEnterShowsAnEventInFull() throws {
+        let (token, _) = try other.create(TokenDraft(name: "Needle token", kind: .admin, teamID: try #require(try other.teams().first).id,
+                                                     permissions: PermissionSet([.readSite])), by: admin)
+        _ = try other.roll(id: token.id, grace: TimeSpan(hours: 1), by: admin)
+        let model = try model()
+        model.send(.selectTab(3))
+        model.send(.openSearch)
+        "needle".forEach { model.send(.searchEdit(.insert($0))) }
+        #expect(model.state.table.events.map(\.action) == ["roll", "create"])
+        model.send(.keepSearch)
+        #expect(model.state.table.selectedEvent?.action == "roll", "the newest match is selected")
+        model.send(.reload)
+        #expect(model.state.table.selectedEvent?.action == "roll", "an idle reload keeps the selection")
+        model.send(.move(.down))
+        model.send(.reload)
+        #expect(model.state.table.selectedEvent?.action == "create")
+        model.send(.editSelected)
+        guard case .event(let event) = model.state.modal else { Issue.record("no event details"); return }
+        #expect(event.tokenName == "Needle token" && event.action == "create")
+        model.send(.escape)
+        #expect(model.state.modal == nil)
+        model.send(.openSearch)
+        "roll".forEach { _ in model.send(.searchEdit(.backspace)) }
+        "admin".forEach { model.send(.searchEdit(.insert($0))) }
+        #expect(model.state.table.events.allSatisfy { $0.actor.contains("admin") || $0.action.contains("admin") || ($0.tokenName ?? "").lowercased().contains("admin") })
+    }
+}
