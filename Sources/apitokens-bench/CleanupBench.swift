@@ -3,7 +3,8 @@ import Foundation
 import TokenDomain
 
 extension Benchmark {
-    /// `apitokens-bench cleanup`: `scan`'s throughput on a tree of text, and a bulk revoke of every token at 1M.
+    /// `apitokens-bench cleanup`: `scan`'s throughput on a tree of text, a bulk revoke of every token at 1M, and
+    /// `audit verify` on the million events that revoke wrote.
     struct Cleanup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure apitokens scan (MB/s, beside grep) and token revoke --unused-for on a seeded database.")
@@ -38,6 +39,9 @@ extension Benchmark {
             FileHandle.standardError.write(Data("Revoking every token unused for an hour…\n".utf8))
             let revoke = try ProcessBench.time(apitokens, ["token", "revoke", "--unused-for", "1h", "--yes", "--db", database])
             let left = try Self.liveTokens(apitokens, database)
+            // The bulk revoke wrote one audit event per token: the chain to verify is as long as the token count.
+            let events = try Self.count(database, "SELECT count(*) FROM audit")
+            let verify = try ProcessBench.times(3, apitokens, ["audit", "verify", "--db", database]).min() ?? .nan
 
             print(Report.machine())
             print("""
@@ -48,6 +52,9 @@ extension Benchmark {
 
                 token revoke --unused-for 1h --yes on \(tokens) never-used tokens:
                   \(String(format: "%.1f", revoke / 1000)) s, \(String(format: "%.0f", Double(tokens) / (revoke / 1000))) tokens/s, \(left) live tokens left
+
+                apitokens audit verify on \(events) chained events (a whole process, best of three):
+                  \(String(format: "%.2f", verify / 1000)) s, \(String(format: "%.0f", Double(events) / (verify / 1000))) events/s
                 """)
         }
 
@@ -77,9 +84,14 @@ extension Benchmark {
 
         /// Live tokens left, counted by sqlite3 rather than by apitokens.
         static func liveTokens(_ apitokens: String, _ database: String) throws -> Int {
+            try count(database, "SELECT count(*) FROM token WHERE revokedAt IS NULL")
+        }
+
+        /// A count by sqlite3.
+        static func count(_ database: String, _ sql: String) throws -> Int {
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-count-\(UUID().uuidString.prefix(8))").path
             defer { try? FileManager.default.removeItem(atPath: output) }
-            _ = try ProcessBench.run("/usr/bin/sqlite3", [database, "SELECT count(*) FROM token WHERE revokedAt IS NULL"], output: output)
+            _ = try ProcessBench.run("/usr/bin/sqlite3", [database, sql], output: output)
             return Int(((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
     }
