@@ -13,7 +13,8 @@ public struct SecretFinding: Sendable, Equatable {
 
 /// Finds our secrets in bytes by prefix, alphabet, length and checksum, so that a random look-alike is not a finding.
 public enum SecretScanner {
-    /// Finds every secret in `bytes`. A secret must stand alone: no base62 character right before or after it.
+    /// Finds every secret in `bytes`, whatever touches it: a JSON `\n`, `%20`, a colour code or another secret may sit
+    /// right against it, and the checksum (one chance in 56 billion for a random string) keeps look-alikes out.
     public static func findings(in bytes: UnsafeRawBufferPointer) -> [SecretFinding] {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return [] }
         let count = bytes.count
@@ -27,10 +28,7 @@ public enum SecretScanner {
             let underscore = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             offset = underscore + 1
             let start = underscore - 3
-            guard start + length <= count, isPrefix(base + start),
-                  start == 0 || !isBase62(base[start - 1]),
-                  start + length == count || !isBase62(base[start + length])
-            else { continue }
+            guard start + length <= count, isPrefix(base + start) else { continue }
             let body = UnsafeBufferPointer(start: base + start + 4, count: length - 4)
             guard body.allSatisfy(isBase62) else { continue }
             let text = String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
@@ -41,6 +39,14 @@ public enum SecretScanner {
             offset = start + length
         }
         return found
+    }
+
+    /// `text` with every secret in it replaced by its hint: for places (paths, urls) that are printed or audited.
+    public static func redacting(_ text: String) -> String {
+        var text = text
+        let found = Array(text.utf8).withUnsafeBytes { findings(in: $0) }
+        for finding in found { text = text.replacingOccurrences(of: finding.secret.text, with: finding.secret.hint) }
+        return text
     }
 
     /// True when the bytes look like a binary file: a NUL in the first 8000, as git decides.

@@ -126,7 +126,9 @@ public final class CheckService: Sendable {
         let keyID = request.headers[.keyID] ?? ""
         let secrets = items.map { try? TokenSecret(parsing: $0.token) }
         let reports = zip(items, secrets).compactMap { item, secret in
-            secret.map { LeakReport(secret: $0, place: Sanitized.visible(item.url ?? item.source ?? "a leak report from \(keyID)")) }
+            secret.map {
+                LeakReport(secret: $0, place: SecretScanner.redacting(Sanitized.visible(item.url ?? item.source ?? "a leak report from \(keyID)")))
+            }
         }
         let before: [LeakLookup]
         do {

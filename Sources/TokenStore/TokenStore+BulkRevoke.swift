@@ -29,10 +29,17 @@ extension TokenStore {
         }
     }
 
-    /// Revokes, in one transaction, up to `limit` live tokens that match `filter` now, lowest id first after `cursor`,
-    /// leaving out `except`. Each is judged on the actor and the token as they are at this moment, and audited as its
-    /// own event with `reason`; a refusal revokes nothing of this batch and keeps what earlier batches did.
-    public func revokeBatch(matching filter: TokenFilter, after cursor: Int64, except: Set<Int64> = [],
+    /// The highest token id so far. Ids only grow, so a bulk revoke bounded by it never reaches a token made after
+    /// the person confirmed.
+    public func lastTokenID() throws(TokenStoreError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM token") ?? 0 }
+    }
+
+    /// Revokes, in one transaction, up to `limit` live tokens that match `filter` now, lowest id first after `cursor`
+    /// and at most `upTo`, leaving out `except`. Each is judged on the actor and the token as they are at this moment,
+    /// and audited as its own event with `reason`; a refusal revokes nothing of this batch and keeps what earlier
+    /// batches did.
+    public func revokeBatch(matching filter: TokenFilter, after cursor: Int64, upTo last: Int64 = .max, except: Set<Int64> = [],
                             limit: Int = revokeBatchSize, reason: String, by actor: Account) throws(TokenStoreError) -> RevokeBatch {
         let candidateLimit = candidateLimit
         return try write { db in
@@ -44,10 +51,10 @@ extension TokenStore {
             // again all the matches the earlier batches had already passed.
             let source = plan.usesCandidates ? plan.source.sql : "token NOT INDEXED"
             let sql = """
-                SELECT \(Token.selection) FROM \(source) WHERE \(plan.condition.sql) AND token.id > ?
+                SELECT \(Token.selection) FROM \(source) WHERE \(plan.condition.sql) AND token.id > ? AND token.id <= ?
                 ORDER BY token.id LIMIT ?
                 """
-            let found = try Row.fetchAll(db, sql: sql, arguments: plan.source.arguments + plan.condition.arguments + [cursor, limit])
+            let found = try Row.fetchAll(db, sql: sql, arguments: plan.source.arguments + plan.condition.arguments + [cursor, last, limit])
                 .map(Token.init(row:))
             var revoked: [Token] = []
             for token in found where !except.contains(token.id) {

@@ -121,10 +121,10 @@ extension TokenStore {
     public func refreshSelf(_ secret: TokenSecret, clientIP: IPAddress?) throws(TokenStoreError) -> Token {
         try write { db in
             let answer = try CheckFacts.load(db, hash: secret.hash)?.judge(VerificationRequest(clientIP: clientIP), now: clock.now())
-            guard case .active(let token, _, _) = answer else {
+            guard case .active(let token, _, let previous) = answer else {
                 throw TokenStoreError.refused(PolicyError("the token is not active; it cannot refresh itself"))
             }
-            return try refresh(db, token: token, actor: "token:\(token.id)")
+            return try refresh(db, token: token, actor: "token:\(token.id)" + (previous ? " (previous secret)" : ""))
         }
     }
 }

@@ -198,7 +198,9 @@ public final class AppModel {
             guard let token = selectedToken() else { return }
             perform {
                 try Policy.check(.roll, on: token, by: state.actor)
-                state.modal = .confirm(Confirmation(intent: .roll(token)))
+                var confirmation = Confirmation(intent: .roll(token))
+                confirmation.previousGraceEnd = token.graceEnd(at: state.now)
+                state.modal = .confirm(confirmation)
             }
         case .revokeSelected:
             if let marks = state.table.markedAll { return confirmRevokeAll(marks) }
@@ -233,7 +235,9 @@ public final class AppModel {
     private func confirmRevokeAll(_ marks: MarkedAll) {
         perform {
             var marks = marks
-            // Counted again: other people may have added or revoked tokens since the marks were made.
+            // Counted again: other people may have added or revoked tokens since the marks were made. What is made
+            // after this dialog opens is left out, since the person never saw it counted.
+            marks.upToID = try store.lastTokenID()
             marks.count = try store.exactCount(matching: marks.filter, by: state.actor)
             state.table.markedAll = marks
             guard marks.count > marks.except.count else { return notify("No marked token is left", error: true) }
@@ -249,7 +253,8 @@ public final class AppModel {
         switch action {
         case .bulkRevokeStep:
             perform {
-                let batch = try store.revokeBatch(matching: job.marks.filter, after: job.cursor, except: job.marks.except,
+                let batch = try store.revokeBatch(matching: job.marks.filter, after: job.cursor, upTo: job.marks.upToID,
+                                                  except: job.marks.except,
                                                   limit: bulkBatchSize, reason: "bulk from the UI", by: state.actor)
                 job.done += batch.revoked.count
                 job.cursor = batch.resumeAfter

@@ -1,3 +1,4 @@
+import Foundation
 import TokenDomain
 
 /// The one-time display of a new secret; once closed, the value is gone from memory.
@@ -24,6 +25,8 @@ public struct Confirmation: Hashable, Sendable {
     public internal(set) var yesFocused = false
     /// For a roll: the index in `graceOptions` of how long the old secret keeps working.
     public internal(set) var graceChoice = 0
+    /// For a roll of a token whose previous secret still works: when that grace would have ended.
+    public internal(set) var previousGraceEnd: Date?
 
     /// A roll's grace choices: none, then `TimeSpan.graceChoices`.
     public static let graceOptions: [TimeSpan?] = [nil] + TimeSpan.graceChoices.map(Optional.some)
@@ -63,8 +66,11 @@ public struct Confirmation: Hashable, Sendable {
             }
             let effect = grace.map { "The current secret keeps working for \($0.label), then stops." }
                 ?? "The current secret stops working at once."
-            return [bullet(token), "", "Grace for the current secret (↑ ↓): " + choices.joined(separator: " "), "",
-                    "A new secret is shown once.", effect]
+            let older = previousGraceEnd.map { end in
+                ["The previous secret, still in its grace until \(RFC3339.string(end)), stops at once."]
+            } ?? []
+            return [bullet(token), "", "Grace for the current secret (↑ ↓): " + choices.joined(separator: " "), ""]
+                + older + ["A new secret is shown once.", effect]
         }
     }
 

@@ -129,4 +129,6 @@ public struct MarkedAll: Hashable, Sendable {
     public internal(set) var count: Int
     /// Tokens unmarked with Space since.
     public internal(set) var except: Set<Int64> = []
+    /// The highest token id when the revoke was confirmed: tokens made after that are not part of it.
+    public internal(set) var upToID: Int64 = .max
 }

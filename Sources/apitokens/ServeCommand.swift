@@ -38,6 +38,7 @@ extension APITokens {
                       proxy_set_header X-Token-Id "";
                       proxy_set_header X-Token-Kind "";
                       proxy_set_header X-Token-Name "";
+                      proxy_set_header X-Token-Previous-Secret "";
                       proxy_pass http://127.0.0.1:9000;
                   }
 

@@ -247,7 +247,8 @@ extension APITokens.TokenCommand {
                 help: ArgumentHelp("Bulk: tokens never used, or last used longer ago than this (Nh or Nd).", valueName: "duration"))
         var unusedFor: String?
         @Option(help: "Bulk: tokens of this status: expired or inactive.") var status: TokenStatus?
-        @Option(help: "Bulk: only tokens whose name or creator contains this text.") var search: String?
+        @Option(help: "Bulk: only tokens whose name or creator contains this text (one or two characters: starts with it).")
+        var search: String?
         @Flag(help: "Bulk: list what would be revoked and change nothing.") var dryRun = false
         @Flag(help: "Do not ask for confirmation.") var yes = false
         @Flag(help: "With --dry-run, print JSON.") var json = false
@@ -268,6 +269,10 @@ extension APITokens.TokenCommand {
                 throw ArgumentParser.ValidationError("bulk revoke takes --status expired or --status inactive")
             }
             if let unusedFor { _ = try TimeSpan(parsing: unusedFor, what: "--unused-for") }
+            // An empty search would match everything: a script's empty variable must not widen a revoke to all.
+            if let search, search.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ArgumentParser.ValidationError("--search needs some text; leave it out to revoke every match")
+            }
         }
 
         func run() throws {
@@ -297,6 +302,8 @@ extension APITokens.TokenCommand {
                      $0.lastUsedAt.map(Output.time) ?? "never", Output.time($0.expiresAt)]
                 })
             }
+            // Only what exists when it is counted and confirmed: tokens made while it runs are not part of it.
+            let last = try store.lastTokenID()
             let total = try store.exactCount(matching: filter, by: session.actor)
             guard total > 0 else { return print("No live token is \(Sanitized.visible(what)); nothing revoked") }
             if !yes {
@@ -309,7 +316,7 @@ extension APITokens.TokenCommand {
             var cursor: Int64 = 0
             var done = 0
             while true {
-                let batch = try store.revokeBatch(matching: filter, after: cursor, reason: "bulk: \(what)", by: session.actor)
+                let batch = try store.revokeBatch(matching: filter, after: cursor, upTo: last, reason: "bulk: \(what)", by: session.actor)
                 done += batch.revoked.count
                 progress.show("\(done) of \(total) revoked")
                 cursor = batch.resumeAfter

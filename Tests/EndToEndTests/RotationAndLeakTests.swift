@@ -83,7 +83,7 @@ struct RotationAndLeakTests {
             try Data(text.utf8).write(to: url)
         }
         try write("config/deploy.yml", "name: x\nsteps:\n  token: \(live)\n")
-        try write("notes.md", "old \(revoked)\nrandom \(unknown)\nlook-alikes \(String(broken)) \(live)x x\(live)\n")
+        try write("notes.md", "old \(revoked)\nrandom \(unknown)\nlook-alikes \(String(broken)) ptk_short\nembedded:\\n\(live)0\n")
         try write("deep/a/b/c/rolled.env", "TOKEN=\"\(rolled)\"\n")
         try write("image.bin", "\u{0}binary \(live)")
         let big = tree.appendingPathComponent("dump.sql")
@@ -99,6 +99,7 @@ struct RotationAndLeakTests {
             "\(tree.path)/deep/a/b/c/rolled.env:1: ptk_…\(rolled.suffix(4)) token 2 'rolled with grace' (previous secret) (live)",
             "\(tree.path)/notes.md:1: ptk_…\(revoked.suffix(4)) token 3 'revoked one' (revoked)",
             "\(tree.path)/notes.md:2: ptk_…\(unknown.suffix(4)) no token of this database (unknown)",
+            "\(tree.path)/notes.md:4: ptk_…\(live.suffix(4)) token 1 'live one' (live)",
         ])
         #expect(scan.stderr.contains("skipped \(tree.path)/image.bin: binary"))
         #expect(scan.stderr.contains("skipped \(tree.path)/dump.sql: over 50 MB"))
@@ -106,7 +107,7 @@ struct RotationAndLeakTests {
 
         let asJSON = try cli.run(["scan", tree.path, "--json"])
         let findings = try #require(try JSONSerialization.jsonObject(with: Data(asJSON.stdout.utf8)) as? [[String: Any]])
-        #expect(findings.map { $0["status"] as? String } == ["live", "live", "revoked", "unknown"])
+        #expect(findings.map { $0["status"] as? String } == ["live", "live", "revoked", "unknown", "live"])
 
         #expect(try cli.run(["scan", tree.path, "--revoke"]).status == 2, "no terminal to ask on and no --yes")
         #expect(try verify(live).status == 0)
@@ -127,6 +128,33 @@ struct RotationAndLeakTests {
         #expect(try cli.run(["scan", tree.appendingPathComponent("missing").path]).status == 2)
     }
 
+    @Test func scanWalksOddTreesAndNeverPrintsASecretInAPath() throws {
+        let live = try create("live one")
+        let inPath = try create("in a path")
+        let tree = cli.directory.appendingPathComponent("odd")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        // A file name that is not UTF-8, made through the C API.
+        let bad = Array(tree.path.utf8) + Array("/bad".utf8) + [0xFF, 0xFE, 0]
+        let descriptor = open(bad.map { CChar(bitPattern: $0) }, O_CREAT | O_WRONLY, 0o600)
+        #expect(descriptor >= 0)
+        _ = "x \(live)\n".withCString { write(descriptor, $0, strlen($0)) }
+        close(descriptor)
+        // A directory whose name is itself a secret, and a link inside the tree.
+        let named = tree.appendingPathComponent("dir-\(inPath)")
+        try FileManager.default.createDirectory(at: named, withIntermediateDirectories: true)
+        try Data("nothing here\n".utf8).write(to: named.appendingPathComponent("f.txt"))
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("link").path, withDestinationPath: "/etc/hostname")
+
+        let scan = try cli.run(["scan", tree.path])
+        #expect(scan.status == 1)
+        #expect(scan.stdout.contains("/bad\u{FFFD}\u{FFFD}:1: ptk_…\(live.suffix(4)) token 1 'live one' (live)"), "\(scan.stdout)")
+        #expect(scan.stderr.contains("link: a symbolic link inside a directory is not followed"))
+        #expect(!scan.stdout.contains(inPath) && !scan.stderr.contains(inPath))
+
+        let piped = try cli.run(["scan"], stdin: "log\u{0}line \(live)\n")
+        #expect(piped.status == 1 && piped.stdout.hasPrefix("(stdin):1: "), "stdin is read as text, NUL or not")
+    }
+
     @Test func signedLeakReportsRevokeAndEverythingElseIs401() throws {
         let leaked = try create("leaked")
         let bystander = try create("bystander")
@@ -136,7 +164,7 @@ struct RotationAndLeakTests {
         try scanner.publicKey.pemRepresentation.write(to: keyFile, atomically: true, encoding: .utf8)
         let serve = try ServeProcess(database: cli.database, arguments: ["--listen", "127.0.0.1:0", "--leak-key", "scanner=\(keyFile.path)"])
 
-        let body = #"[{"token":"\#(leaked)","type":"apitokens_pat","url":"https://example.com/gist/1","source":"gist"},"#
+        let body = #"[{"token":"\#(leaked)","type":"apitokens_pat","url":"https://example.com/gist/1?also=\#(bystander)","source":"gist"},"#
             + #"{"token":"ptk_notoursatall_0000000000000000000","type":"x","url":"u","source":"s"}]"#
         func post(_ body: String, signedBy key: P256.Signing.PrivateKey?, keyID: String = "scanner") throws -> HTTPExchange {
             var headers = ["-H", "Content-Type: application/json", "-H", "X-Key-Id: \(keyID)"]
@@ -165,7 +193,9 @@ struct RotationAndLeakTests {
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: leaked).status == 401)
         #expect(try verify(leaked).status == 1)
         #expect(try verify(bystander).status == 0)
-        #expect(try cli.run(["audit", "--limit", "1"]).stdout.contains("leaked: found at https://example.com/gist/1"))
+        let audited = try cli.run(["audit", "--limit", "1"]).stdout
+        #expect(audited.contains("leaked: found at https://example.com/gist/1?also=ptk_…\(bystander.suffix(4))"))
+        #expect(!audited.contains(bystander), "a secret inside the report's url is shown by its hint only")
         #expect(try post("not json", signedBy: scanner).status == 400)
 
         let plain = try ServeProcess(database: cli.database)
@@ -194,6 +224,7 @@ struct RotationAndLeakTests {
         #expect(try count("SELECT count(*) FROM token WHERE revokedAt IS NULL AND expiresAt > unixepoch()") == 15)
 
         for bad in [["token", "revoke", "1", "--status", "expired"], ["token", "revoke", "--status", "active"],
+                    ["token", "revoke", "--status", "expired", "--search", " "], ["token", "revoke", "--status", "expired", "--search", ""],
                     ["token", "revoke", "--unused-for", "soon"], ["token", "revoke", "--search", "x"]] {
             let refused = try cli.run(bad)
             #expect(refused.status == 2 && refused.stderr.split(separator: "\n").count == 1, "\(bad)")
