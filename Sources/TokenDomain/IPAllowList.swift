@@ -116,6 +116,9 @@ public struct IPAllowList: Hashable, Sendable, CustomStringConvertible {
     /// True when any address is allowed.
     public var allowsAny: Bool { ranges.isEmpty && unreadableText == nil }
 
+    /// True when some entry covers every address of its family (`0.0.0.0/0`, `::/0`): no restriction in practice.
+    public var includesAWholeFamily: Bool { ranges.contains { $0.prefixLength == 0 } }
+
     /// True when the stored text no longer parses.
     public var isUnreadable: Bool { unreadableText != nil }
 

@@ -28,9 +28,12 @@ public struct OrganisationPolicy: Hashable, Sendable {
         return days > max ? rule : nil
     }
 
-    /// Why this allow-list is not enough, naming the rule, or nil.
+    /// Why this allow-list is not enough, naming the rule, or nil. A list with `0.0.0.0/0` or `::/0` restricts nothing.
     public func ipProblem(_ allowed: IPAllowList) -> String? {
-        requireIPAllowList && allowed.allowsAny ? Self.ipRule : nil
+        guard requireIPAllowList else { return nil }
+        if allowed.allowsAny { return Self.ipRule }
+        if allowed.includesAWholeFamily { return Self.ipRule + "; 0.0.0.0/0 and ::/0 allow every address" }
+        return nil
     }
 
     /// Refuses a token's expires-in and allow-list when they break a rule.

@@ -106,7 +106,15 @@ public final class CheckService: Sendable {
                 outage.report(message, to: logger)
                 return finish("refresh", .unavailable, started).refusal
             }
-            return finish("refresh", .invalidToken(reason: error.description), started).refusal
+            var refusal = finish("refresh", .invalidToken(reason: error.description), started).refusal
+            // A rule of the organisation's policy is worth telling the caller (RFC 6750's error_description); it holds
+            // no secret. Other reasons stay unsaid, like every other 401.
+            if case .refused(let problem) = error, problem.message.hasPrefix("the organisation") {
+                let description = problem.message.filter { $0.isASCII && $0 != "\"" && $0 != "\\" }
+                refusal.headers[.wwwAuthenticate] = #"Bearer realm="apitokens", error="invalid_token", error_description=""#
+                    + description + "\""
+            }
+            return refusal
         }
     }
 

@@ -26,10 +26,18 @@ enum AuditChain {
     /// Appends one event inside the caller's transaction: one read of the head, one insert, one head update.
     static func append(_ db: Database, at: Int64, actor: String, action: String, tokenID: Int64?, tokenName: String?,
                        details: String) throws {
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT lastHash FROM audit_head WHERE id = 1"))
+        var head = try Row.fetchOne(db.cachedStatement(sql: "SELECT lastId, lastHash FROM audit_head WHERE id = 1"))
+        if head == nil, let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1") {
+            // The head was removed by hand: carry on from the last event, so the chain stays whole (verify has said so).
+            try db.execute(sql: "INSERT INTO audit_head (id, count, lastId, lastHash) SELECT 1, count(*), ?, ? FROM audit",
+                           arguments: [last["id"], (last["hash"] as Data?) ?? AuditDigest.genesis])
+            head = try Row.fetchOne(db.cachedStatement(sql: "SELECT lastId, lastHash FROM audit_head WHERE id = 1"))
+        }
         let previous: Data = head?["lastHash"] ?? AuditDigest.genesis
-        // The next rowid, read from the end of the primary key: a row someone added by hand cannot make it clash.
-        let id = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM audit")) ?? 0) + 1
+        // Past both the last row and the head's last event, so that a removed newest event leaves a gap that shows,
+        // and a row someone added by hand cannot make it clash.
+        let lastRow = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM audit")) ?? 0
+        let id = max(lastRow, (head?["lastId"] as Int64?) ?? 0) + 1
         let hash = AuditDigest.hash(id: id, at: at, actor: actor, action: action, tokenID: tokenID, tokenName: tokenName,
                                     details: details, previous: previous)
         try db.cachedStatement(sql: """
@@ -71,9 +79,10 @@ enum AuditChain {
         }
     }
 
-    /// The head, or nil before the first event.
+    /// The head, or nil before the first event (or when someone removed it, or its table).
     static func head(_ db: Database) throws -> AuditHead? {
-        try Row.fetchOne(db, sql: "SELECT count, lastId, lastHash FROM audit_head WHERE id = 1").map {
+        guard try db.tableExists("audit_head") else { return nil }
+        return try Row.fetchOne(db, sql: "SELECT count, lastId, lastHash FROM audit_head WHERE id = 1").map {
             AuditHead(count: $0["count"], lastID: $0["lastId"], hash: $0["lastHash"])
         }
     }
@@ -86,15 +95,17 @@ enum AuditChain {
         var count = 0
         var lastID: Int64 = 0
         var passedKnownHead = knownHead == nil || knownHead == AuditDigest.genesis
+        /// The first event past the head's last one, if any: where events added by hand begin.
+        let recordedLast = try head(db)?.lastID ?? 0
+        var firstPastHead: Int64?
         let rows = try Row.fetchCursor(db, sql: """
             SELECT id, at, actor, action, tokenId, tokenName, details, previousHash, hash FROM audit ORDER BY id
             """)
         while let row = try rows.next() {
             let id: Int64 = row[0]
             func broken(_ problem: String) -> AuditVerification { AuditVerification(count: count, problem: problem, eventID: id) }
-            guard let stored = row[8] as Data?, let link = row[7] as Data? else {
-                return broken("event #\(id) was inserted by hand: it carries no hash")
-            }
+            guard let stored = row[8] as Data? else { return broken("event #\(id) was inserted by hand: it carries no hash") }
+            guard let link = row[7] as Data? else { return broken("event #\(id) was changed after it was written") }
             let recomputed = AuditDigest.hash(id: id, at: row[1], actor: row[2], action: row[3], tokenID: row[4], tokenName: row[5],
                                               details: row[6], previous: link)
             if recomputed != stored {
@@ -105,7 +116,8 @@ enum AuditChain {
             if link != previous {
                 if id > lastID + 1 {
                     let gap = id - lastID - 1 == 1 ? "event #\(lastID + 1) was" : "events #\(lastID + 1)–#\(id - 1) were"
-                    return broken("\(gap) removed: event #\(id) does not follow event #\(lastID)")
+                    return AuditVerification(count: count, problem: "\(gap) removed: event #\(id) does not follow event #\(lastID)",
+                                             eventID: lastID + 1)
                 }
                 return broken("event #\(id) was inserted or moved by hand: it does not follow event #\(lastID)")
             }
@@ -113,27 +125,37 @@ enum AuditChain {
             count += 1
             lastID = id
             if stored == knownHead { passedKnownHead = true }
+            if id > recordedLast, firstPastHead == nil { firstPastHead = id }
+        }
+        if !passedKnownHead {
+            return AuditVerification(count: count, problem: "the chain no longer passes through the head you gave: events up to it were rewritten or removed",
+                                     eventID: nil)
         }
         guard let head = try head(db) else {
+            // Every organisation's first event is its bootstrap: accounts without any event mean the log was emptied.
+            if count == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM account") ?? 0 > 0 {
+                return AuditVerification(count: 0, problem: "the audit log is empty but the organisation has accounts: every event was removed",
+                                         eventID: nil)
+            }
             return AuditVerification(count: count, problem: count == 0 ? nil : "the chain's head is missing: it was removed by hand",
                                      eventID: nil)
         }
-        if count < head.count || (count == head.count && previous != head.hash && head.lastID > lastID) {
+        if count == head.count && lastID == head.lastID && previous == head.hash {
+            return AuditVerification(count: count, problem: nil, eventID: nil)
+        }
+        if head.lastID > lastID {
             let from = lastID + 1
             return AuditVerification(count: count, problem: head.lastID > from
                 ? "events #\(from)–#\(head.lastID) were removed: the head records \(head.count) events ending at #\(head.lastID)"
                 : "event #\(from) was removed: the head records \(head.count) events ending at #\(head.lastID)",
                 eventID: from)
         }
-        if count > head.count || previous != head.hash {
-            return AuditVerification(count: count, problem: "event #\(lastID) was added by hand after the head's last event #\(head.lastID)",
-                                     eventID: lastID)
+        if let added = firstPastHead, lastID > head.lastID, count > head.count {
+            return AuditVerification(count: count, problem: "event #\(added) was added by hand after the head's last event #\(head.lastID)",
+                                     eventID: added)
         }
-        if !passedKnownHead {
-            return AuditVerification(count: count, problem: "the chain no longer passes through the head you gave: events up to it were rewritten",
-                                     eventID: nil)
-        }
-        return AuditVerification(count: count, problem: nil, eventID: nil)
+        return AuditVerification(count: count, problem: "the chain's head was edited by hand: it records \(head.count) events ending at "
+                                 + "#\(head.lastID), the log holds \(count) ending at #\(lastID)", eventID: nil)
     }
 }
 
@@ -150,7 +172,13 @@ extension TokenStore {
     public func verifyAudit(knownHead: Data? = nil, by actor: Account) throws(TokenStoreError) -> AuditVerification {
         try read { db in
             _ = try Self.requireAdmin(db, actor, to: "verify the audit log")
-            return try AuditChain.verify(db, knownHead: knownHead)
+            // One snapshot: a writer appending meanwhile must not make the walk and the head disagree.
+            var result: AuditVerification?
+            try db.inTransaction(.deferred) {
+                result = try AuditChain.verify(db, knownHead: knownHead)
+                return .commit
+            }
+            return result ?? AuditVerification(count: 0, problem: "the audit log could not be read", eventID: nil)
         }
     }
 }

@@ -66,7 +66,10 @@ struct QueryPlan {
                 broken.append("token.expiresInDays IS NULL OR token.expiresInDays > ?")
                 arguments += [days]
             }
-            if policy.requireIPAllowList { broken.append("token.allowedIPs = ''") }
+            if policy.requireIPAllowList {
+                // Empty, or holding a whole family (0.0.0.0/0, ::/0), as `OrganisationPolicy.ipProblem` judges.
+                broken.append("token.allowedIPs = '' OR (',' || token.allowedIPs || ',') LIKE '%/0,%'")
+            }
             clauses.append(broken.isEmpty ? "0" : "(" + broken.joined(separator: " OR ") + ")")
         }
         condition = (clauses.joined(separator: " AND "), arguments)

@@ -477,6 +477,10 @@ public final class AppModel {
                                                 : "Saved '\(Sanitized.visible(token.name))': expires \(Self.format(token.expiresAt))")
             }
         } catch {
+            // A rule refused it: the policy may have changed since the form opened, so it shows the rules of now.
+            if case .refused = error, let policy = try? store.organisationPolicy(), policy != form.organisationPolicy {
+                form.adopt(policy, movingExpiry: false)
+            }
             switch error {
             case .duplicate(let message): form.errors[.name] = message
             case .invalid(let problem): form.errors[.submit] = problem.message

@@ -23,7 +23,7 @@ public struct TokenForm: Hashable, Sendable {
     public let kindIsChoosable: Bool
     public internal(set) var expiresIn: ExpiresIn
     /// The choices offered for Expires in, including a token's odd value such as `45d`.
-    public let expiryChoices: [ExpiresIn]
+    public internal(set) var expiryChoices: [ExpiresIn]
     public internal(set) var allowedIPs: TextField
     public internal(set) var teams: [Team]
     public internal(set) var teamIndex: Int
@@ -34,7 +34,7 @@ public struct TokenForm: Hashable, Sendable {
     public let owner: Account
     public let allTeams: [Team]
     /// The organisation's rules as read when the form opened; the store judges the save on the rules as they are then.
-    public let organisationPolicy: OrganisationPolicy
+    public internal(set) var organisationPolicy: OrganisationPolicy
     public internal(set) var focus: Field = .name
     /// Errors shown beside their fields, plus one for the form as a whole under `.submit`.
     public internal(set) var errors: [Field: String] = [:]
@@ -60,18 +60,16 @@ public struct TokenForm: Hashable, Sendable {
         kind = draft.kind
         self.kindIsChoosable = kindIsChoosable
         self.organisationPolicy = organisationPolicy
-        // The choices, a token's odd value such as `45d`, and the policy's own limit, so something is always allowed.
-        let extra = [draft.expiresIn] + (organisationPolicy.maxLifetimeDays.map { [ExpiresIn.days($0)] } ?? [])
-        expiryChoices = Array(Set(ExpiresIn.choices + extra)).sorted { ($0.days ?? .max) < ($1.days ?? .max) }
-        let allowed = expiryChoices.filter { organisationPolicy.expiryProblem($0) == nil }
-        expiresIn = mode == .create && organisationPolicy.expiryProblem(draft.expiresIn) != nil
-            ? allowed.last ?? draft.expiresIn : draft.expiresIn
+        expiresIn = draft.expiresIn
+        expiryChoices = []
+        originalExpiry = draft.expiresIn
         allowedIPs = TextField(draft.allowedIPs.description, limit: 1000)
         self.owner = owner
         self.allTeams = allTeams
         teams = Policy.offeredTeams(kind: draft.kind, owner: owner, allTeams: allTeams)
         teamIndex = teams.firstIndex { $0.id == draft.teamID } ?? 0
         permissions = draft.permissions
+        adopt(organisationPolicy, movingExpiry: mode == .create)
     }
 
     /// The focus stops in order; disabled permissions are skipped.
@@ -86,6 +84,21 @@ public struct TokenForm: Hashable, Sendable {
     /// Why a permission checkbox is disabled, or nil.
     public func disabledReason(_ permission: Permission) -> String? {
         Policy.disabledReason(permission, kind: kind, ownerRole: ownerRole)
+    }
+
+    /// The expires-in the form opened with, kept among the choices.
+    private let originalExpiry: ExpiresIn
+
+    /// Takes the organisation's rules as they are now: the choices, a token's odd value such as `45d`, and the
+    /// policy's own limit, so that something is always allowed. With `movingExpiry`, a forbidden choice moves to the
+    /// longest allowed one.
+    mutating func adopt(_ policy: OrganisationPolicy, movingExpiry: Bool) {
+        organisationPolicy = policy
+        let extra = [originalExpiry] + (policy.maxLifetimeDays.map { [ExpiresIn.days($0)] } ?? [])
+        expiryChoices = Array(Set(ExpiresIn.choices + extra)).sorted { ($0.days ?? .max) < ($1.days ?? .max) }
+        if movingExpiry, policy.expiryProblem(expiresIn) != nil {
+            expiresIn = expiryChoices.last { policy.expiryProblem($0) == nil } ?? expiresIn
+        }
     }
 
     /// Why an expiry choice is disabled by the organisation's policy, or nil.

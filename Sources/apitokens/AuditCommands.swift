@@ -125,8 +125,11 @@ enum Moment {
     static func parse(_ text: String, now: Date) throws(TokenDomain.ValidationError) -> Date {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let span = try? TimeSpan(parsing: trimmed, what: "time") { return now.addingTimeInterval(-TimeInterval(span.seconds)) }
-        if let moment = try? Date(trimmed, strategy: Date.ISO8601FormatStyle()) { return moment }
-        if let day = try? Date(trimmed + "T00:00:00Z", strategy: Date.ISO8601FormatStyle()) { return day }
+        // The parser rolls 2026-11-31 over to December; a moment that does not print back as typed is refused.
+        if let moment = try? Date(trimmed, strategy: Date.ISO8601FormatStyle()),
+           !trimmed.uppercased().hasSuffix("Z") || RFC3339.string(moment).prefix(19) == trimmed.uppercased().prefix(19) { return moment }
+        if let day = try? Date(trimmed + "T00:00:00Z", strategy: Date.ISO8601FormatStyle()),
+           RFC3339.string(day).hasPrefix(trimmed) { return day }
         throw TokenDomain.ValidationError(
             "'\(Sanitized.visible(text))' is not a time: use 2026-12-01T09:30:00Z, 2026-12-01, or 24h / 7d ago")
     }

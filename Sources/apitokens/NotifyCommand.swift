@@ -30,9 +30,9 @@ extension APITokens {
 
         func validate() throws {
             _ = try thresholds()
-            guard let url = URL(string: webhook), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  url.host?.isEmpty == false
-            else { throw ArgumentParser.ValidationError("--webhook must be an http:// or https:// URL") }
+            guard let url = URLComponents(string: webhook), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  url.host?.isEmpty == false, url.port.map({ (1...65_535).contains($0) }) ?? true
+            else { throw ArgumentParser.ValidationError("--webhook must be an http:// or https:// URL with a port from 1 to 65535, if any") }
         }
 
         func thresholds() throws -> [TimeSpan] {
@@ -62,9 +62,11 @@ extension APITokens {
             let warnings = try session.store.claimWarnings(within: thresholds, by: session.actor)
             guard !warnings.isEmpty else { return }
             let deliveries = Deliveries(webhook: webhook, secret: secret)
-            let results = RunToCompletion.value { await deliveries.send(warnings) }
+            defer { deliveries.shutdown() }
             var failed = 0
-            for (warning, failure) in zip(warnings, results) {
+            for warning in warnings {
+                // Recorded as each one goes, so a run stopped halfway never sends again what it delivered.
+                let failure = RunToCompletion.value { await deliveries.send(warning) }
                 try session.store.finishWarning(warning, delivered: failure == nil)
                 let what = "token \(warning.token.id) '\(Sanitized.visible(warning.token.name))' (within \(warning.within))"
                 if let failure {
@@ -80,23 +82,23 @@ extension APITokens {
 }
 
 /// Posts warnings one after another through one kept HTTP client, each with a short timeout.
-struct Deliveries: Sendable {
+final class Deliveries: Sendable {
     let webhook: String
     /// The signing key's bytes (swift-crypto's key type is not `Sendable`).
     let secret: Data?
+    private let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                    configuration: .init(redirectConfiguration: .disallow,
+                                                         timeout: .init(connect: APITokens.Notify.timeout, read: APITokens.Notify.timeout)))
 
-    /// The failure of each warning's delivery, in words; nil where it was delivered (a 2xx answer).
-    func send(_ warnings: [ExpiryWarning]) async -> [String?] {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                configuration: .init(redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: APITokens.Notify.timeout, read: APITokens.Notify.timeout)))
-        var results: [String?] = []
-        for warning in warnings { results.append(await send(warning, with: client)) }
-        try? await client.shutdown()
-        return results
+    init(webhook: String, secret: Data?) {
+        self.webhook = webhook
+        self.secret = secret
     }
 
-    private func send(_ warning: ExpiryWarning, with client: HTTPClient) async -> String? {
+    func shutdown() { try? client.syncShutdown() }
+
+    /// Why the warning was not delivered, in words; nil when it was (a 2xx answer).
+    func send(_ warning: ExpiryWarning) async -> String? {
         let body = Self.body(warning)
         var request = HTTPClientRequest(url: webhook)
         request.method = .POST
@@ -135,7 +137,11 @@ struct Deliveries: Sendable {
             return "no answer within \(APITokens.Notify.timeout.nanoseconds / 1_000_000_000) s"
         }
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        return Sanitized.visible(text)
+        if text.contains("remoteConnectionClosed") || text.contains("closed channel") { return "the webhook closed the connection" }
+        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return "the TLS handshake failed" }
+        if text.contains("DNS") || text.contains("resolve") || text.contains("NXDOMAIN") { return "the host name did not resolve" }
+        // Anything else in one short line, without the library's internals.
+        return "the request failed (" + Sanitized.visible(String(text.prefix { $0 != "\n" }.prefix(120))) + ")"
     }
 }
 

@@ -30,7 +30,15 @@ extension APITokens.PolicyCommand {
             let session = try Session(global)
             let policy = try session.store.organisationPolicy()
             if json {
-                struct PolicyJSON: Encodable { let max_lifetime: String?, require_ip_allowlist: Bool }
+                struct PolicyJSON: Encodable {
+                    let max_lifetime: String?, require_ip_allowlist: Bool
+                    func encode(to encoder: any Encoder) throws {
+                        enum Key: String, CodingKey { case max_lifetime, require_ip_allowlist }
+                        var container = encoder.container(keyedBy: Key.self)
+                        try container.encode(max_lifetime, forKey: .max_lifetime)  // null when there is no limit
+                        try container.encode(require_ip_allowlist, forKey: .require_ip_allowlist)
+                    }
+                }
                 return try Output.json(PolicyJSON(max_lifetime: policy.maxLifetimeDays.map { ExpiresIn.days($0).text },
                                                   require_ip_allowlist: policy.requireIPAllowList))
             }

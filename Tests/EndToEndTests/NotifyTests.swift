@@ -137,6 +137,7 @@ struct NotifyTests {
         #expect(runs.map { $0.wait().status } == [0, 0])
         #expect(up.received().count == 1)
         for bad in [["notify", "--webhook", "ftp://x"], ["notify", "--webhook", "http://x", "--within", "7"],
+                    ["notify", "--webhook", "http://127.0.0.1:65536/"], ["notify", "--webhook", "http://[::1]:70000/"],
                     ["notify", "--webhook", "http://x", "--secret-file", "/nonexistent"]] {
             let result = try cli.run(bad)
             #expect(result.status == 2 && result.stderr.split(separator: "\n").count == 1, "\(bad)")

@@ -65,6 +65,10 @@ struct PolicyAndAuditTests {
             ("INSERT INTO audit (at, actor, action, details) VALUES (1, 'mallory', 'create', '')", "event #8 was inserted by hand"),
             ("UPDATE audit SET id = 100 WHERE id = 5; UPDATE audit SET id = 5 WHERE id = 6; UPDATE audit SET id = 6 WHERE id = 100",
              "event #5 was moved or replaced by hand"),
+            ("UPDATE audit_head SET lastId = 3", "the chain's head was edited by hand"),
+            ("UPDATE audit_head SET count = count - 1", "the chain's head was edited by hand"),
+            ("DELETE FROM audit; DELETE FROM audit_head", "every event was removed"),
+            ("DROP TABLE audit_head", "the chain's head is missing"),
         ]
         func restore() throws {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cli.database + suffix) }
@@ -77,6 +81,15 @@ struct PolicyAndAuditTests {
             #expect(verify.status == 1, "\(tampering)")
             #expect(verify.stdout.contains(named), "\(tampering): \(verify.stdout)")
         }
+        // The newest event removed, then a legitimate write: the gap still shows, and the new event is not blamed.
+        try restore()
+        _ = try sqlite("DELETE FROM audit WHERE id = 7")
+        try create("after")
+        #expect(try cli.run(["audit", "verify"]).stdout.contains("event #7 was removed: event #8 does not follow event #6"))
+        // Everything wiped: a head kept elsewhere proves that events existed.
+        try restore()
+        _ = try sqlite("DELETE FROM audit; DELETE FROM audit_head")
+        #expect(try cli.run(["audit", "verify", "--head", String(head[1]).trimmingCharacters(in: .whitespacesAndNewlines)]).status == 1)
         try restore()
         // A head kept from before later events still proves the past; a head the chain never had proves nothing.
         try create("t7")

@@ -64,6 +64,17 @@ import TokenStore
         #expect(try fixture.store.auditLog(limit: 1, by: fixture.admin).first?.id == event.id, "setting the same policy writes nothing")
     }
 
+    @Test func anAllowListOfAWholeFamilyDoesNotMeetTheRequirement() throws {
+        let fixture = try StoreFixture()
+        _ = try fixture.store.create(try fixture.draft("everyone", ips: "10.0.0.0/8,0.0.0.0/0"), by: fixture.user)
+        try fixture.store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: nil, requireIPAllowList: true), by: fixture.admin)
+        for list in ["0.0.0.0/0", "::/0", "10.0.0.0/8,::/0"] {
+            #expect(throws: TokenStoreError.self, "\(list)") { _ = try fixture.store.create(try fixture.draft("open \(list)", ips: list), by: fixture.user) }
+        }
+        #expect(try fixture.store.tokens(matching: TokenFilter(breaksPolicy: true), order: TokenOrder(.created), by: fixture.admin)
+            .map(\.name) == ["everyone"])
+    }
+
     @Test func breaksPolicyFindsExactlyTheTokensThePolicyNames() throws {
         let fixture = try StoreFixture()
         let expiries: [ExpiresIn] = [.days(7), .days(30), .days(90), .days(91), .days(365), .never]

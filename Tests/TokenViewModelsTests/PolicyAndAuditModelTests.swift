@@ -58,8 +58,25 @@ struct PolicyAndAuditModelTests {
         model.send(.formSubmit)
         let form = try #require(openForm(model), "the form stays open")
         #expect(form.errors[.submit] == "the organisation requires an IP allow-list")
+        #expect(form.organisationPolicy.requireIPAllowList, "the form shows the rules of now after a refusal")
         #expect(try store.tokens(matching: TokenFilter(search: "CI deploy"), order: TokenOrder(.created), by: admin)
             .allSatisfy { $0.createdAt != ModelFixture.now || $0.name != "CI deploy" })
+    }
+
+    @Test func aTighterLimitSetWhileTheFormIsOpenLeavesAChoiceThatWorks() throws {
+        try store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 3, requireIPAllowList: false), by: admin)
+        let model = try model()
+        model.send(.newToken)
+        "short".forEach { model.send(.formEdit(.insert($0))) }
+        try other.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 2, requireIPAllowList: false), by: admin)
+        model.send(.formSubmit)
+        let form = try #require(openForm(model))
+        #expect(form.errors[.submit] == "the organisation allows at most 2 days")
+        #expect(form.expiryChoices.contains(.days(2)) && form.disabledReason(.days(2)) == nil)
+        model.send(.formFocus(2))
+        model.send(.formChoice(1))
+        model.send(.formSubmit)
+        #expect(model.state.modal.map { if case .reveal = $0 { true } else { false } } == true, "saved with the 2-day choice")
     }
 
     @Test func theAuditLogSearchesAndEnterShowsAnEventInFull() throws {
