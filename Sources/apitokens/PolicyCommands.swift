@@ -108,6 +108,7 @@ extension APITokens.PolicyCommand {
             let store = session.store
             let policy = try store.organisationPolicy()
             let filter = TokenFilter(breaksPolicy: true)
+            let last = try store.lastTokenID()
             let tokens = try store.tokens(matching: filter, order: TokenOrder(.created), by: session.actor)
             if json {
                 struct BreachJSON: Encodable { let token: TokenJSON, violations: [String]
@@ -130,14 +131,8 @@ extension APITokens.PolicyCommand {
             guard !tokens.isEmpty else { return }
             if revoke {
                 if !yes { try Confirm.ask("Revoke these \(tokens.count) tokens? Anything using them stops working at once.") }
-                var cursor: Int64 = 0, done = 0
-                while true {
-                    let batch = try store.revokeBatch(matching: filter, after: cursor, reason: "breaks the policy: \(policy.summary)",
-                                                      by: session.actor)
-                    done += batch.revoked.count
-                    cursor = batch.resumeAfter
-                    if batch.isLast { break }
-                }
+                let done = try BulkRevoke.run(store, filter, upTo: last, total: tokens.count,
+                                              reason: "breaks the policy: \(policy.summary)", by: session.actor)
                 StandardError.write("Revoked \(done) token\(done == 1 ? "" : "s") that broke the policy\n")
             }
             throw ExitCode(1)

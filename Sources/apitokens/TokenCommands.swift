@@ -312,53 +312,28 @@ extension APITokens.TokenCommand {
                 try Confirm.ask("Revoke \(total) token\(total == 1 ? "" : "s") \(Sanitized.visible(what)) (\(names))? "
                                 + "Anything using them stops working at once.")
             }
-            let progress = Progress()
-            var cursor: Int64 = 0
-            var done = 0
-            while true {
-                let batch = try store.revokeBatch(matching: filter, after: cursor, upTo: last, reason: "bulk: \(what)", by: session.actor)
-                done += batch.revoked.count
-                progress.show("\(done) of \(total) revoked")
-                cursor = batch.resumeAfter
-                if batch.isLast { break }
-            }
-            progress.finish()
+            let done = try BulkRevoke.run(store, filter, upTo: last, total: total, reason: "bulk: \(what)", by: session.actor)
             print("Revoked \(done) token\(done == 1 ? "" : "s") (\(Sanitized.visible(what)))")
         }
     }
 }
 
-/// Asks a yes/no question on the terminal; anything but yes, or no terminal to ask on, refuses.
-enum Confirm {
-    static func ask(_ question: String) throws {
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw CommandFailure.refused("refusing without confirmation; add --yes")
+/// Revokes every live token matching a filter, a batch per transaction, with a progress line on a terminal.
+enum BulkRevoke {
+    /// Returns how many were revoked; tokens with ids past `last` (made after the count was confirmed) are left.
+    static func run(_ store: TokenStore, _ filter: TokenFilter, upTo last: Int64, total: Int, reason: String,
+                    by actor: Account) throws -> Int {
+        let progress = Progress()
+        defer { progress.finish() }
+        var cursor: Int64 = 0
+        var done = 0
+        while true {
+            let batch = try store.revokeBatch(matching: filter, after: cursor, upTo: last, reason: reason, by: actor)
+            done += batch.revoked.count
+            progress.show("\(done) of \(total) revoked")
+            cursor = batch.resumeAfter
+            if batch.isLast { return done }
         }
-        StandardError.write(question + " [y/N] ")
-        guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
-            throw CommandFailure.refused("nothing changed")
-        }
-    }
-}
-
-/// A progress line on stderr, only when stderr is a terminal, redrawn at most five times a second.
-final class Progress {
-    private let visible = isatty(STDERR_FILENO) == 1
-    private var lastShown = ContinuousClock.now
-    private var shown = false
-
-    /// Replaces the line with `text` unless it was redrawn very recently; `text` is built only when drawn.
-    func show(_ text: @autoclosure () -> String) {
-        guard visible, ContinuousClock.now - lastShown > .milliseconds(200) else { return }
-        lastShown = ContinuousClock.now
-        shown = true
-        StandardError.write("\r\u{1B}[K" + text())
-    }
-
-    /// Clears the line, before anything else is written to stderr.
-    func finish() {
-        if shown { StandardError.write("\r\u{1B}[K") }
-        shown = false
     }
 }
 
