@@ -135,14 +135,12 @@ extension TokenStore {
             let account = try Self.account(db, login: login).orThrow("no account '\(Sanitized.visible(login))'")
             if account.isAdmin { try Self.requireAnotherAdmin(db, besides: account) }
             let now = nowSeconds()
-            let revoked = try Row.fetchAll(db, sql: """
-                SELECT id, name FROM token WHERE ownerId = ? AND kind = 'personal' AND revokedAt IS NULL
+            let owned = try Int64.fetchAll(db, sql: """
+                SELECT id FROM token WHERE ownerId = ? AND kind = 'personal' AND revokedAt IS NULL
                 """, arguments: [account.id])
-            for token in revoked {
-                try db.execute(sql: "UPDATE token SET revokedAt = ?, updatedAt = ?, version = version + 1 WHERE id = ?",
-                               arguments: [now, now, token["id"] as Int64])
-                try audit(db, actor: actor.login, action: "revoke", tokenID: token["id"], tokenName: token["name"],
-                          details: "owner \(login) removed")
+            for id in owned {
+                guard let token = try Self.liveToken(db, id: id) else { continue }
+                try revoke(db, token, at: now, by: actor.login, details: "owner \(login) removed")
             }
             try db.execute(sql: "DELETE FROM membership WHERE accountId = ?", arguments: [account.id])
             try db.execute(sql: "UPDATE account SET removedAt = ? WHERE id = ?", arguments: [now, account.id])
