@@ -364,12 +364,13 @@ public final class AppModel {
                     actor: state.actor)
     }
 
-    /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there.
     /// Refetches what is on screen where it is: after a change, on the idle timer, on a resize.
     func reloadInPlace() {
         reloadTable(anchor: state.table.rows.first, inPlace: true)
     }
 
+    /// Refetches the visible rows from `anchor` on, keeping the selected token (or event) selected when it is still
+    /// there; with neither an anchor nor `inPlace`, starts again at the top.
     func reloadTable(anchor: Token?, inPlace: Bool = false) {
         searchIsStale = false
         state.now = store.now
