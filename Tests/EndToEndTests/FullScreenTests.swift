@@ -45,6 +45,28 @@ struct FullScreenTests {
         #expect(reversed.split(separator: "\n")[3].contains("Never"))
     }
 
+    /// `A` marks every row of a search, Space spares one, `x` names how many, `y` revokes them; a token another
+    /// process makes while the dialog is open is left alone, and so is everything outside the search.
+    @Test func markAllThenRevokeOnAFilteredTable() throws {
+        let ui = try TerminalSession()
+        try ui.press("/")
+        try ui.type("deploy")
+        try ui.press("Enter")
+        let matching = try ui.waitFor("/ deploy")
+        let count = try #require(matching.split(separator: "\n").first?.split(separator: " ").dropLast().last.flatMap { Int($0) })
+        try ui.press("A")
+        try ui.waitFor("Marked all \(count) matching tokens")
+        try ui.press("Space")
+        try ui.press("x")
+        try ui.waitFor("Revoke \(count - 1) tokens?")
+        #expect(try ui.cli.run(["token", "create", "--name", "deploy made meanwhile", "--team", "Platform", "--kind", "admin"]).status == 0)
+        try ui.press("y")
+        try ui.waitFor("Revoked \(count - 1) tokens")
+        let left = try ui.cli.run(["token", "list", "--all", "--search", "deploy", "--json"]).stdout
+        #expect(left.components(separatedBy: "\"id\"").count - 1 == 2, "the spared row and the newcomer stay")
+        #expect(try ui.cli.run(["token", "list", "--all", "--json"]).stdout.components(separatedBy: "\"id\"").count - 1 == 60 - count + 2)
+    }
+
     /// Revoke asks first (No is the default), then removes the row, and the token stops verifying.
     @Test func revokeWithConfirmationRemovesTheRowAndTheSecretStopsVerifying() throws {
         let ui = try TerminalSession()
