@@ -4,18 +4,6 @@ import TokenDomain
 
 /// Fills an empty database with a believable organisation: teams, sites, people and tokens in every state.
 public struct DemoSeeder {
-    /// A repeatable random source, so every demo looks the same (SplitMix64).
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let teams: [(String, [String])] = [
         ("Marketing Web", ["www.example.com", "blog.example.com", "shop.example.com"]),
         ("Platform", ["api.example.com", "status.example.com"]),
@@ -91,7 +79,8 @@ public struct DemoSeeder {
 
     private func insertTokens(_ db: Database, count: Int, owners: [(id: Int64, login: String, name: String, role: Role, teams: [Int])],
                               teamIDs: [Int64], now: Int64) throws {
-        var random = SeededGenerator(state: 0xA71_70C3)
+        // A fixed seed, so every demo looks the same.
+        var random = SplitMix64(seed: 0xA71_70C3)
         let insert = try db.makeStatement(sql: """
             INSERT INTO token (kind, name, nameKey, ownerId, ownerLogin, ownerName, teamId, teamName, permissions,
               expiresInDays, expiresAt, allowedIPs, secretHash, hint, createdAt, updatedAt, lastUsedAt, lastUsedIP)

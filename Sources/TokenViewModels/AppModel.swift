@@ -252,7 +252,7 @@ public final class AppModel {
         guard var job = state.bulkRevoke else { return }
         switch action {
         case .bulkRevokeStep:
-            perform {
+            do {
                 let batch = try store.revokeBatch(matching: job.marks.filter, after: job.cursor, upTo: job.marks.upToID,
                                                   except: job.marks.except,
                                                   limit: bulkBatchSize, reason: "bulk from the UI", by: state.actor)
@@ -261,11 +261,10 @@ public final class AppModel {
                 state.bulkRevoke = job
                 notify(job.progress)
                 if batch.isLast { finishBulkRevoke("Revoked \(job.done) tokens") }
-            }
-            // A refusal or error stops the job where it is; what earlier batches did stays done.
-            if state.message?.isError == true, state.bulkRevoke != nil {
-                let why = state.message?.text ?? ""
-                finishBulkRevoke("Stopped after revoking \(job.done) of \(job.total) tokens: \(why)", error: true)
+            } catch {
+                // A refusal or error stops the job where it is; what earlier batches did stays done.
+                if case .refused = error { refreshActor() }
+                finishBulkRevoke("Stopped after revoking \(job.done) of \(job.total) tokens: \(error.description)", error: true)
             }
         case .escape: finishBulkRevoke("Stopped: revoked \(job.done) of \(job.total) tokens; the rest stay live")
         case .quit: state.quit = true

@@ -30,28 +30,21 @@ extension Benchmark {
         }
 
         func run() throws {
-            #if DEBUG
-            print("warning: this is a debug build; figures mean little. Use: swift build -c release")
-            #endif
+            BenchSetup.warnIfDebug()
             let counts = try sizes.split(separator: ",").map { text in
                 guard let count = Int(text.trimmingCharacters(in: .whitespaces)), count > 0 else {
                     throw ArgumentParser.ValidationError("--sizes takes positive token counts, such as 1000,1000000")
                 }
                 return count
             }
-            let here = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let apitokens = binary ?? here.deletingLastPathComponent().appendingPathComponent("apitokens").path
-            guard FileManager.default.isExecutableFile(atPath: apitokens) else {
-                throw ArgumentParser.ValidationError("no apitokens executable at \(apitokens); run swift build -c release first")
-            }
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-bench-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let apitokens = try BenchSetup.apitokens(binary)
+            let directory = try BenchSetup.scratchDirectory("apitokens-bench")
             defer { if !keep { try? FileManager.default.removeItem(at: directory) } }
 
             print(Report.machine())
             let runs = try counts.map { count in
                 try SizeRun(tokens: count, path: directory.appendingPathComponent("tokens-\(count).sqlite").path,
-                            apitokens: apitokens, bench: here.path)
+                            apitokens: apitokens, bench: BenchSetup.benchmark.path)
             }
             for round in 1...rounds {
                 FileHandle.standardError.write(Data("Measuring round \(round) of \(rounds)…\n".utf8))

@@ -14,13 +14,9 @@ extension Benchmark {
         @Option(help: "The apitokens executable (default: the one beside this benchmark).") var binary: String?
 
         func run() throws {
-            #if DEBUG
-            print("warning: this is a debug build; figures mean little. Use: swift build -c release")
-            #endif
-            let here = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let apitokens = binary ?? here.deletingLastPathComponent().appendingPathComponent("apitokens").path
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-cleanup-bench-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            BenchSetup.warnIfDebug()
+            let apitokens = try BenchSetup.apitokens(binary)
+            let directory = try BenchSetup.scratchDirectory("apitokens-cleanup-bench")
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = directory.appendingPathComponent("tokens.sqlite").path
 

@@ -41,7 +41,7 @@ import Testing
 
     /// Seeded, so a failure can be replayed: every planted secret is found, and nothing else, in random text.
     @Test func plantedSecretsInRandomTextAreFoundExactly() {
-        var random = SeededGenerator(seed: 20261201)
+        var random = SplitMix64(seed: 20261201)
         let alphabet = Array("abcXYZ019_ \n\t=:\"'ptk_atk_")
         var text = "", planted: [TokenSecret] = []
         for _ in 0..<2_000 {
@@ -53,18 +53,5 @@ import Testing
             }
         }
         #expect(scan(text).map(\.secret) == planted, "seed 20261201")
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible random tests.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -43,6 +43,23 @@ struct ModelFixture {
     }
 }
 
+/// A demo organisation in a file, with a second store on it: another admin, or another process, acting meanwhile.
+struct SharedDemoFixture {
+    let scratch = ScratchDirectory("apitokens-shared-demo")
+    let store: TokenStore
+    let other: TokenStore
+    let admin: Account
+
+    init(tokens: Int) throws {
+        let path = scratch.path("tokens.sqlite")
+        store = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
+        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: tokens)
+        other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        admin = try store.root()
+    }
+}
+
 struct AppModelTests {
     @Test func adminsSeeThreeTabsOthersOnlyTheirOwnTokens() throws {
         let admin = try ModelFixture()

@@ -8,21 +8,17 @@ import TokenStore
 /// `A` then `x` on a filtered table, the batched revoke and its Esc, and the roll confirmation's grace choice,
 /// with a second store on the same file acting as another admin would.
 struct BulkAndGraceTests {
-    let scratch = ScratchDirectory("apitokens-bulk")
-    let store: TokenStore
-    let other: TokenStore
+    let shared: SharedDemoFixture
     let model: AppModel
-    let admin: Account
+    var store: TokenStore { shared.store }
+    var other: TokenStore { shared.other }
+    var admin: Account { shared.admin }
 
     static let batch = 40
 
     init() throws {
-        let path = scratch.path("tokens.sqlite")
-        store = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
-        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
-        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: 3_000)
-        other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
-        admin = try store.root()
+        shared = try SharedDemoFixture(tokens: 3_000)
+        let (store, admin) = (shared.store, shared.admin)
         model = AppModel(store: store, actor: admin, clipboard: RecordingClipboard(), width: 120, height: 30)
         model.bulkBatchSize = Self.batch
     }
@@ -109,6 +105,26 @@ struct BulkAndGraceTests {
         while model.state.bulkRevoke != nil { model.send(.bulkRevokeStep) }
         #expect(try liveCount("deploy") == 1)
         #expect(try store.token(id: newcomer.id, by: admin) != nil, "the person never saw it counted")
+    }
+
+    @Test func aDemotionBetweenBatchesStopsTheRevokeWhereItIs() throws {
+        let second = try other.addAccount(login: "ad2", name: "Second Admin", role: .admin, teams: [], by: admin)
+        let model = AppModel(store: store, actor: second, clipboard: RecordingClipboard(), width: 120, height: 30)
+        model.bulkBatchSize = Self.batch
+        model.send(.openSearch)
+        "deploy".forEach { model.send(.searchEdit(.insert($0))) }
+        model.send(.keepSearch)
+        model.send(.markAll)
+        model.send(.revokeSelected)
+        model.send(.answer(true))
+        model.send(.bulkRevokeStep)
+        let done = try #require(model.state.bulkRevoke?.done)
+        try other.setRole(login: "ad2", role: .user, by: admin)
+        model.send(.bulkRevokeStep)
+        #expect(model.state.bulkRevoke == nil)
+        #expect(model.state.message?.isError == true)
+        #expect(model.state.message?.text.hasPrefix("Stopped after revoking \(done) of") == true)
+        #expect(model.state.actor.role == .user, "the refusal makes the UI read the account again")
     }
 
     @Test func changingTheSearchClearsTheMarksOfA() throws {

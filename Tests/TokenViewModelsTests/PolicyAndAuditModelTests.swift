@@ -7,19 +7,12 @@ import TokenStore
 
 /// The form under the organisation's policy, a policy changed while the UI is open, and the Audit Log's search.
 struct PolicyAndAuditModelTests {
-    let scratch = ScratchDirectory("apitokens-policy-ui")
-    let store: TokenStore
-    let other: TokenStore
-    let admin: Account
+    let shared: SharedDemoFixture
+    var store: TokenStore { shared.store }
+    var other: TokenStore { shared.other }
+    var admin: Account { shared.admin }
 
-    init() throws {
-        let path = scratch.path("tokens.sqlite")
-        store = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
-        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
-        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: 60)
-        other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
-        admin = try store.root()
-    }
+    init() throws { shared = try SharedDemoFixture(tokens: 60) }
 
     func model(as login: String = "admin") throws -> AppModel {
         AppModel(store: store, actor: try #require(try store.account(login: login)), clipboard: RecordingClipboard(), width: 120, height: 32)
