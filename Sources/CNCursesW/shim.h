@@ -5,11 +5,13 @@
 #define NCURSES_WIDECHAR 1
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <locale.h>
+#include <langinfo.h>
 #include <wchar.h>
 #include <curses.h>
 
 // Swift cannot import function-like macros or C globals safely; these accessors stand in for them.
 static inline WINDOW *shim_stdscr(void) { return stdscr; }
+static inline WINDOW *shim_curscr(void) { return curscr; }
 static inline int shim_lines(void) { int y, x; getmaxyx(stdscr, y, x); (void)x; return y; }
 static inline int shim_cols(void) { int y, x; getmaxyx(stdscr, y, x); (void)y; return x; }
 static inline attr_t shim_a_bold(void) { return A_BOLD; }

@@ -40,7 +40,11 @@ public enum FullScreenApp {
             }
             // A key already waiting supersedes this one's search query and frame: only the last is worth showing.
             typedAhead = terminal.readKey(timeout: 0)
-            if let action = Keybindings.action(for: key, in: model.state) {
+            if Keybindings.action(for: key, in: model.state) == .suspend {
+                terminal.suspend()
+                let (width, height) = terminal.size
+                model.send(.resize(width: width, height: height))
+            } else if let action = Keybindings.action(for: key, in: model.state) {
                 model.send(action, moreKeysPending: typedAhead != nil)
             }
         }

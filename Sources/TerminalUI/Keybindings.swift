@@ -52,9 +52,10 @@ public enum KeyContext: Hashable, Sendable {
 
 /// The key tables of every screen; dispatch, footer hints and the help overlay all read these.
 public enum Keybindings {
-    static let help = Binding([.character("?")], .showHelp, "Show this help", footer: "Help")
+    static let help = Binding([.character("?"), .f1], .showHelp, "Show this help", footer: "Help")
     static let textHelp = Binding([.f1], .showHelp, "Show this help (? types a question mark here)", footer: "Help")
     static let quitAnywhere = Binding([.control("c")], .quit, "Quit at once")
+    static let suspend = Binding([.control("z")], .suspend, "Suspend to the shell (fg returns)")
 
     static let textEditing: [Binding] = [
         Binding([.left], .formEdit(.left), "Move the cursor left"),
@@ -104,6 +105,7 @@ public enum Keybindings {
                 help,
                 Binding([.character("q")], .quit, "Quit", footer: "Quit"),
                 quitAnywhere,
+                suspend,
             ]
         case .search:
             return [
@@ -117,9 +119,10 @@ public enum Keybindings {
                 Binding([.down], .move(.down), "Move down"),
                 textHelp,
                 quitAnywhere,
+                suspend,
             ]
         case .formText:
-            return formCommon + textEditing + [textHelp, quitAnywhere]
+            return formCommon + textEditing + [textHelp, quitAnywhere, suspend]
         case .formChoice:
             return formCommon + [
                 Binding([.character(" ")], .formToggle, "Toggle the checkbox", footer: "Toggle"),
@@ -127,6 +130,7 @@ public enum Keybindings {
                 Binding([.right], .formChoice(1), "Next choice (Type, Expires in, Team)"),
                 help,
                 quitAnywhere,
+                suspend,
             ]
         case .reveal:
             return [
@@ -134,6 +138,7 @@ public enum Keybindings {
                 Binding([.enter, .escape], .closeReveal, "Close: the secret is gone for good", footer: "Close"),
                 help,
                 quitAnywhere,
+                suspend,
             ]
         case .confirm:
             return [
@@ -146,17 +151,20 @@ public enum Keybindings {
                 Binding([.escape], .escape, "No"),
                 help,
                 quitAnywhere,
+                suspend,
             ]
         case .event:
             return [
                 Binding([.enter, .escape], .closeReveal, "Close", footer: "Close"),
                 help,
                 quitAnywhere,
+                suspend,
             ]
         case .help:
             return [
                 Binding([.escape, .character("?"), .character("q"), .f1], .escape, "Close help", footer: "Close"),
                 quitAnywhere,
+                suspend,
             ]
         }
     }

@@ -9,13 +9,16 @@ public final class NCursesTerminal {
 
     /// Takes over the terminal: UTF-8 locale, raw keys, fast Esc, mouse, colours unless `NO_COLOR`.
     public init() {
-        setlocale(LC_ALL, "")
+        Self.chooseUTF8Locale()
         Self.installRestoreHandlers()
         initscr()
         raw()
         noecho()
         nonl()
         keypad(shim_stdscr(), true)
+        for (sequence, key) in TerminalSequences.all {
+            if let code = Self.code(for: key) { define_key(sequence, code) }
+        }
         set_escdelay(25)
         curs_set(0)
         mouseinterval(0)
@@ -50,6 +53,30 @@ public final class NCursesTerminal {
     }
 
     deinit { close() }
+
+    /// The user's locale, or when it is not UTF-8 (no `LANG` over SSH, say) a UTF-8 one, so the glyphs still draw.
+    private static func chooseUTF8Locale() {
+        setlocale(LC_ALL, "")
+        guard !isUTF8(String(cString: nl_langinfo(nl_item(CODESET)))) else { return }
+        for name in ["C.UTF-8", "C.utf8", "en_US.UTF-8", "en_US.utf8"] where setlocale(LC_CTYPE, name) != nil {
+            return
+        }
+    }
+
+    private static func isUTF8(_ codeset: String) -> Bool {
+        ["utf-8", "utf8"].contains(codeset.lowercased())
+    }
+
+    /// Ctrl-Z: gives the terminal back and stops, as a shell job does; on `fg` everything is drawn again.
+    public func suspend() {
+        endwin()
+        // Raw mode keeps the terminal from sending SIGTSTP itself, so it is raised here, with the default action.
+        let previous = signal(SIGTSTP, SIG_DFL)
+        kill(getpid(), SIGTSTP)
+        signal(SIGTSTP, previous)
+        clearok(shim_curscr(), true)
+        refresh()
+    }
 
     /// The terminal's size in columns and rows.
     public var size: (width: Int, height: Int) { (Int(shim_cols()), Int(shim_lines())) }
@@ -123,10 +150,10 @@ public final class NCursesTerminal {
         case KEY_DOWN: return .down
         case KEY_LEFT: return .left
         case KEY_RIGHT: return .right
-        case KEY_PPAGE: return .pageUp
-        case KEY_NPAGE: return .pageDown
-        case KEY_HOME: return .home
-        case KEY_END: return .end
+        case KEY_PPAGE, KEY_A3: return .pageUp
+        case KEY_NPAGE, KEY_C3: return .pageDown
+        case KEY_HOME, KEY_FIND, KEY_A1: return .home
+        case KEY_END, KEY_SELECT, KEY_C1: return .end
         case KEY_BTAB: return .backTab
         case KEY_ENTER: return .enter
         case KEY_BACKSPACE: return .backspace
@@ -145,6 +172,20 @@ public final class NCursesTerminal {
             if shim_button5_pressed() != 0, event.bstate & shim_button5_pressed() != 0 { return .scrollDown }
             return nil
         default: return nil
+        }
+    }
+
+    /// The ncurses code a registered sequence decodes to.
+    private static func code(for key: Key) -> Int32? {
+        switch key {
+        case .home: KEY_HOME
+        case .end: KEY_END
+        case .pageUp: KEY_PPAGE
+        case .pageDown: KEY_NPAGE
+        case .delete: KEY_DC
+        case .f1: KEY_F0 + 1
+        case .backTab: KEY_BTAB
+        default: nil
         }
     }
 

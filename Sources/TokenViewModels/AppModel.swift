@@ -61,6 +61,8 @@ public enum Action: Hashable, Sendable {
     case bulkRevokeStep
     case resize(width: Int, height: Int)
     case reload
+    /// Ctrl-Z: the event loop hands the terminal back to the shell; the state does not change.
+    case suspend
 }
 
 /// The root view-model: holds the state, takes actions through `send`, and asks the store for effects.
@@ -113,6 +115,7 @@ public final class AppModel {
         case .showHelp: state.helpVisible = true
         case .escape: escape()
         case .quit: state.quit = true
+        case .suspend: break
         default:
             switch state.modal {
             case .form: sendToForm(action)

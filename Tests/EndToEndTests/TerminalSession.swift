@@ -9,14 +9,24 @@ final class TerminalSession {
     private(set) var exitFile: String
 
     /// Seeds a demo database, then opens the UI on it in a terminal of the given size. With `demo`, one
-    /// `apitokens demo` process seeds and opens the UI, as the README's first command does.
+    /// `apitokens demo` process seeds and opens the UI, as the README's first command does. `environment` goes
+    /// before the command (`env -u LANG`); with `inShell` the UI is started from an interactive bash, which has
+    /// job control, so Ctrl-Z and `fg` work as at a real prompt.
     init(width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = [],
-         demo: Bool = false) throws {
+         demo: Bool = false, environment: String = "", inShell: Bool = false) throws {
         exitFile = cli.directory.appendingPathComponent("exit-status").path
         if !demo { try cli.run(["demo", "--seed-only"]) }
         let program = demo ? "\(CLIRunner.binary) demo" : CLIRunner.binary
-        let command = "TERM=\(term) \(program) --db \(cli.database) \(arguments.joined(separator: " ")); echo $? > \(exitFile); sleep 30"
-        try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
+        let run = "\(environment) TERM=\(term) \(program) --db \(cli.database) \(arguments.joined(separator: " "))"
+        if inShell {
+            // A stopped job would run the rest of a command list at once, so the shell gets the program alone.
+            try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "bash --norc --noprofile -i"])
+            try waitFor("bash-")
+            try tmux(["send-keys", "-t", name, "-l", run])
+            try tmux(["send-keys", "-t", name, "Enter"])
+        } else {
+            try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", run + "; echo $? > \(exitFile); sleep 30"])
+        }
         try waitFor("tokens")
     }
 
@@ -54,6 +64,24 @@ final class TerminalSession {
             usleep(100_000)
         } while Date() < deadline
         throw ScreenMismatch(expected: text, screen: screen)
+    }
+
+    /// Waits up to five seconds for the screen to satisfy a condition; throws with the screen if it does not.
+    @discardableResult
+    func waitUntil(_ what: String, timeout: TimeInterval = 5, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            let current = screen
+            if condition(current) { return current }
+            usleep(100_000)
+        } while Date() < deadline
+        throw ScreenMismatch(expected: what, screen: screen)
+    }
+
+    /// The screen's line at `row` (0 is the title bar).
+    func line(_ row: Int) -> String {
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.indices.contains(row) ? String(lines[row]) : ""
     }
 
     /// The UI's exit status once it has quit.

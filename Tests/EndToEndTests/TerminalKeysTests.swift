@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// What terminal people take for granted: the keys every terminal family sends, whatever `TERM` says; Ctrl-Z and
+/// `fg`; glyphs without `LANG`.
+@Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
+struct TerminalKeysTests {
+    /// Home, End, PgUp, PgDn, Delete, F1 and Shift-Tab as one family of terminals sends them.
+    struct Family: CustomStringConvertible {
+        let description: String
+        let home, end, pageUp, pageDown, delete, f1, backTab: String
+    }
+
+    /// Written out here from the terminals' documentation and terminfo, apart from the program's own table.
+    static let families = [
+        Family(description: "xterm normal", home: "\u{1B}[H", end: "\u{1B}[F", pageUp: "\u{1B}[5~", pageDown: "\u{1B}[6~",
+               delete: "\u{1B}[3~", f1: "\u{1B}OP", backTab: "\u{1B}[Z"),
+        Family(description: "xterm application", home: "\u{1B}OH", end: "\u{1B}OF", pageUp: "\u{1B}[5~", pageDown: "\u{1B}[6~",
+               delete: "\u{1B}[3~", f1: "\u{1B}OP", backTab: "\u{1B}[Z"),
+        Family(description: "tmux/screen", home: "\u{1B}[1~", end: "\u{1B}[4~", pageUp: "\u{1B}[5~", pageDown: "\u{1B}[6~",
+               delete: "\u{1B}[3~", f1: "\u{1B}OP", backTab: "\u{1B}[Z"),
+        Family(description: "rxvt", home: "\u{1B}[7~", end: "\u{1B}[8~", pageUp: "\u{1B}[5~", pageDown: "\u{1B}[6~",
+               delete: "\u{1B}[3~", f1: "\u{1B}[11~", backTab: "\u{1B}[Z"),
+        Family(description: "Linux console", home: "\u{1B}[1~", end: "\u{1B}[4~", pageUp: "\u{1B}[5~", pageDown: "\u{1B}[6~",
+               delete: "\u{1B}[3~", f1: "\u{1B}[[A", backTab: "\u{1B}\t"),
+        Family(description: "vt220", home: "\u{1B}[1~", end: "\u{1B}[4~", pageUp: "\u{1B}[5~", pageDown: "\u{1B}[6~",
+               delete: "\u{1B}[3~", f1: "\u{1B}OP", backTab: "\u{1B}[Z"),
+    ]
+
+    /// Under each `TERM` a person is likely to have, every family's keys move, revoke, help and switch tabs.
+    @Test(arguments: ["xterm-256color", "screen-256color"])
+    func everyFamilysKeysWork(term: String) throws {
+        let ui = try TerminalSession(term: term)
+        let first = ui.line(3)
+        for family in Self.families {
+            try ui.type(family.end)
+            try ui.waitUntil("\(family) End moves to the last row") { _ in ui.line(3) != first }
+            try ui.type(family.home)
+            try ui.waitUntil("\(family) Home moves to the first row") { _ in ui.line(3) == first }
+            try ui.type(family.pageDown)
+            try ui.waitUntil("\(family) PgDn moves a page") { _ in ui.line(3) != first }
+            try ui.type(family.pageUp)
+            try ui.waitUntil("\(family) PgUp moves back") { _ in ui.line(3) == first }
+            try ui.type(family.delete)
+            try ui.waitFor("Revoke token?")
+            try ui.press("n")
+            try ui.type(family.f1)
+            try ui.waitFor("Show this help")
+            try ui.press("Escape")
+            try ui.type(family.backTab)
+            try ui.waitUntil("\(family) Shift-Tab goes to the Audit Log") { $0.contains("Actor") && $0.contains("Action") }
+            try ui.press("1")
+            try ui.waitUntil("back on the first tab") { _ in ui.line(3) == first }
+        }
+    }
+
+    /// Ctrl-Z gives the shell back (the job is stopped), and `fg` returns to the whole screen, drawn again.
+    @Test func ctrlZSuspendsAndFgRedraws() throws {
+        let ui = try TerminalSession(inShell: true)
+        let footer = try ui.waitFor("q Quit")
+        try ui.press("C-z")
+        let shell = try ui.waitFor("Stopped")
+        #expect(!shell.contains("q Quit"))
+        try ui.type("fg")
+        try ui.press("Enter")
+        let back = try ui.waitFor("q Quit")
+        #expect(back.split(separator: "\n").first == footer.split(separator: "\n").first)
+        #expect(!back.contains("Stopped"), "the shell's lines are drawn over")
+        try ui.press("q")
+        try ui.type("echo status=$?")
+        try ui.press("Enter")
+        try ui.waitFor("status=0")
+    }
+
+    /// Without `LANG` or `LC_*`, the sort arrow and the dialog frames still draw.
+    @Test func glyphsDrawWithoutLANG() throws {
+        let ui = try TerminalSession(environment: "env -u LANG -u LC_ALL -u LC_CTYPE")
+        try ui.press("s")
+        try ui.waitFor("Expires at ▲")
+        try ui.press("?")
+        try ui.waitFor("│")
+    }
+}
