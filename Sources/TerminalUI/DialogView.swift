@@ -37,48 +37,45 @@ enum DialogView {
                    style: confirmation.yesFocused ? Style(bold: true, reverse: true, color: .red) : Style(color: .red))
     }
 
-    /// One audit event in full, its details wrapped over as many lines as they need.
-    static func drawEvent(_ event: AuditEvent, into canvas: inout Canvas) {
-        let width = min(canvas.width - 4, 90)
-        let inner = width - 4
-        let fields: [(String, String)] = [
-            ("Event", "#\(event.id)"), ("Time", RFC3339.string(event.at)), ("Actor", event.actor), ("Action", event.action),
-            ("Token", event.tokenID.map { "#\($0) \(event.tokenName ?? "")" } ?? "—"),
-        ]
-        let details = wrap(event.details.isEmpty ? "—" : event.details.replacingOccurrences(of: "; ", with: "\n"), width: inner - 10)
-        let shown = Array(details.prefix(max(1, canvas.height - fields.count - 7)))
-        let (x, y) = centredBox(&canvas, width: width, height: fields.count + shown.count + 4, title: "Audit event", color: .cyan)
-        for (index, (label, value)) in fields.enumerated() {
-            canvas.put(label, x: x, y: y + 1 + index, style: Style(bold: true))
-            canvas.put(value, x: x + 10, y: y + 1 + index, maxWidth: inner - 10)
-        }
-        canvas.put("Details", x: x, y: y + 1 + fields.count, style: Style(bold: true))
+    /// A details sheet: label and text columns, scrolled to the sheet's offset, with where it is in the frame.
+    static func drawDetails(_ sheet: DetailsSheet, state: AppState, into canvas: inout Canvas) {
+        let lines = sheet.lines(width: state.width, now: state.now)
+        let rows = DetailsSheet.rows(height: state.height)
+        let width = DetailsSheet.boxWidth(width: state.width)
+        let shown = lines.dropFirst(sheet.offset).prefix(rows)
+        let (x, y) = centredBox(&canvas, width: width, height: rows + 4, title: sheet.title, color: .cyan)
         for (index, line) in shown.enumerated() {
-            canvas.put(line, x: x + 10, y: y + 1 + fields.count + index, maxWidth: inner - 10)
-        }
-    }
-
-    /// Splits text at newlines, then into pieces of at most `width` columns, at spaces where it can.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { paragraph -> [String] in
-            var lines: [String] = [], line = ""
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
-                let candidate = line.isEmpty ? String(word) : line + " " + word
-                if DisplayWidth.of(candidate) <= width || line.isEmpty { line = candidate } else { lines.append(line); line = String(word) }
+            let labelStyle = line.kind == .heading ? Style(bold: true, underline: true) : Style(bold: true)
+            canvas.put(line.label, x: x, y: y + index, style: labelStyle, maxWidth: DetailsSheet.labelWidth - 1)
+            let textStyle = switch line.kind {
+            case .heading: Style(bold: true)
+            case .warning: Style(bold: true, color: .red)
+            case .field: Style()
             }
-            return lines + [line]
+            canvas.put(line.text, x: x + DetailsSheet.labelWidth, y: y + index, style: textStyle,
+                       maxWidth: width - 4 - DetailsSheet.labelWidth)
         }
+        let position = lines.count > rows ? "lines \(sheet.offset + 1)–\(sheet.offset + shown.count) of \(lines.count) · ↑↓ PgUp PgDn scroll · "
+                                          : ""
+        canvas.put(position + "Esc closes", x: x, y: y + rows + 1, style: Style(dim: true), maxWidth: width - 4)
     }
 
-    static func drawHelp(context: KeyContext, into canvas: inout Canvas) {
+    /// The help overlay: every binding of the context, scrolled when they do not fit.
+    static func drawHelp(context: KeyContext, offset: Int, rows: Int, into canvas: inout Canvas) {
         let bindings = Keybindings.bindings(for: context)
         let keyWidth = min(22, (bindings.map { DisplayWidth.of($0.keyLabel) }.max() ?? 0) + 2)
         let width = min(canvas.width - 4, 76)
-        let (x, y) = centredBox(&canvas, width: width, height: bindings.count + 4, title: "Help — \(context.title)", color: .cyan)
-        let rows = min(bindings.count, canvas.height - 6)
-        for (index, binding) in bindings.prefix(rows).enumerated() {
+        let fits = bindings.count <= rows
+        let shown = bindings.dropFirst(fits ? 0 : offset).prefix(rows)
+        let (x, y) = centredBox(&canvas, width: width, height: (fits ? bindings.count : rows) + 4,
+                                title: "Help — \(context.title)", color: .cyan)
+        for (index, binding) in shown.enumerated() {
             canvas.put(binding.keyLabel, x: x, y: y + 1 + index, style: Style(bold: true, color: .cyan), maxWidth: keyWidth - 1)
             canvas.put(binding.description, x: x + keyWidth, y: y + 1 + index, maxWidth: width - keyWidth - 4)
         }
+        guard !fits else { return }
+        let first = offset + 1, last = offset + shown.count
+        let more = "keys \(first)–\(last) of \(bindings.count) · ↑↓ PgUp PgDn scroll"
+        canvas.put(more, x: x, y: y + rows + 1, style: Style(dim: true), maxWidth: width - 4)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import TokenDomain
-import TokenStore
 import TokenViewModels
 
 /// The event loop: key → binding → action → view-model → render → paint.
@@ -8,13 +7,21 @@ public enum FullScreenApp {
     /// How often the table refetches, so changes made elsewhere and the passing of time show up.
     static let reloadInterval: Int32 = 2_000
 
+    /// What the UI needs to build its view-model: the terminal's clipboard and size, and the length of help.
+    public struct Surroundings {
+        public let clipboard: any Clipboard
+        public let width: Int
+        public let height: Int
+        public let helpLength: (AppState) -> Int
+    }
+
     /// Runs the UI until the person quits; the terminal is restored however it ends.
-    public static func run(store: TokenStore, actor: Account) {
+    public static func run(makeModel: (Surroundings) -> AppModel) {
         let terminal = NCursesTerminal()
         defer { terminal.close() }
         let clipboard = OSC52Clipboard { NCursesTerminal.writeRaw($0) }
         let (width, height) = terminal.size
-        let model = AppModel(store: store, actor: actor, clipboard: clipboard, width: width, height: height)
+        let model = makeModel(Surroundings(clipboard: clipboard, width: width, height: height, helpLength: Keybindings.helpLength))
         var typedAhead: Key?
         while !model.state.quit {
             let key: Key
@@ -40,12 +47,13 @@ public enum FullScreenApp {
             }
             // A key already waiting supersedes this one's search query and frame: only the last is worth showing.
             typedAhead = terminal.readKey(timeout: 0)
-            if Keybindings.action(for: key, in: model.state) == .suspend {
+            switch Keybindings.action(for: key, in: model.state) {
+            case .suspend?:
                 terminal.suspend()
                 let (width, height) = terminal.size
                 model.send(.resize(width: width, height: height))
-            } else if let action = Keybindings.action(for: key, in: model.state) {
-                model.send(action, moreKeysPending: typedAhead != nil)
+            case let action?: model.send(action, moreKeysPending: typedAhead != nil)
+            case nil: break
             }
         }
     }

@@ -26,17 +26,17 @@ public enum Screen {
         }
         drawTitle(state, into: &canvas)
         drawTabs(state, into: &canvas)
-        if state.table.tab == .audit { AuditView.draw(state, into: &canvas) } else { drawTable(state, into: &canvas) }
+        if state.onAuditLog { AuditView.draw(state, into: &canvas) } else { drawTable(state, into: &canvas) }
         drawStatus(state, into: &canvas)
         switch state.modal {
         case .form(let form): FormView.draw(form, state: state, into: &canvas)
         case .reveal(let reveal): DialogView.drawReveal(reveal, into: &canvas)
         case .confirm(let confirmation): DialogView.drawConfirm(confirmation, into: &canvas)
-        case .event(let event): DialogView.drawEvent(event, into: &canvas)
+        case .details(let sheet): DialogView.drawDetails(sheet, state: state, into: &canvas)
         case nil: break
         }
-        if state.helpVisible {
-            DialogView.drawHelp(context: KeyContext(state.withoutHelp), into: &canvas)
+        if let offset = state.helpOffset {
+            DialogView.drawHelp(context: KeyContext(state.withoutHelp), offset: offset, rows: state.helpRows, into: &canvas)
         }
         drawFooter(state, into: &canvas)
         return canvas
@@ -48,8 +48,9 @@ public enum Screen {
         let actor = state.actor
         let left = " apitokens · \(actor.name) (\(actor.login), \(state.actorRemoved ? "removed" : actor.role.label))"
         canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
-        let noun = (state.table.tab == .audit ? "event" : "token") + (state.table.total == .exact(1) ? "" : "s")
-        let count = switch state.table.total {
+        let total = state.onAuditLog ? .exact(state.audit.events.count) : state.table.total
+        let noun = (state.onAuditLog ? "event" : "token") + (total == .exact(1) ? "" : "s")
+        let count = switch total {
         case .exact(let number): "\(grouped(number)) \(noun)"
         case .atLeast(let number): "\(grouped(number))+ \(noun)"
         }
@@ -68,7 +69,7 @@ public enum Screen {
     /// The x ranges of the tab titles, for drawing and for clicks.
     static func tabRanges(_ state: AppState) -> [Range<Int>] {
         var x = 1
-        return state.table.tabs.enumerated().map { index, tab in
+        return state.tabs.enumerated().map { index, tab in
             let width = DisplayWidth.of(" \(index + 1) \(tab.title) ")
             defer { x += width + 1 }
             return x..<(x + width)
@@ -77,26 +78,27 @@ public enum Screen {
 
     private static func drawTabs(_ state: AppState, into canvas: inout Canvas) {
         let ranges = tabRanges(state)
-        for (index, tab) in state.table.tabs.enumerated() {
-            let selected = tab == state.table.tab
+        for (index, tab) in state.tabs.enumerated() {
+            let selected = tab == state.tab
             canvas.put(" \(index + 1) \(tab.title) ", x: ranges[index].lowerBound, y: tabRow,
                        style: selected ? Style(bold: true, reverse: true, color: .cyan) : .plain)
         }
-        let search = state.table.search
-        guard state.table.isSearching || !search.text.isEmpty else { return }
+        let (search, isSearching) = state.onAuditLog ? (state.audit.search, state.audit.isSearching)
+                                                     : (state.table.search, state.table.isSearching)
+        guard isSearching || !search.text.isEmpty else { return }
         let end = ranges.last?.upperBound ?? 0
         let room = state.width - end - 2
         guard room >= 12 else { return }
         let label = "/ "
         let boxWidth = min(room, 34)
         let x = state.width - boxWidth - 1
-        let style = state.table.isSearching ? Style(underline: true, color: .yellow) : Style(color: .yellow)
+        let style = isSearching ? Style(underline: true, color: .yellow) : Style(color: .yellow)
         canvas.fill(x: x, y: tabRow, width: boxWidth, height: 1, style: style)
         canvas.put(label, x: x, y: tabRow, style: Style(bold: true, color: .yellow))
         let textRoom = boxWidth - 3
         let visible = String(search.text.suffix(textRoom))
         canvas.put(visible, x: x + 2, y: tabRow, style: style, maxWidth: textRoom)
-        if state.table.isSearching {
+        if isSearching {
             let cursorX = x + 2 + DisplayWidth.of(String(visible.prefix(max(0, search.cursor - (search.text.count - visible.count)))))
             canvas.restyle(x: cursorX, y: tabRow, width: 1, style: Style(reverse: true, color: .yellow))
         }
@@ -114,7 +116,7 @@ public enum Screen {
         if rows.isEmpty {
             let query = state.table.search.text
             let text = query.isEmpty
-                ? (state.table.tab == .personal ? "You have no personal access tokens yet — press n to create one"
+                ? (state.tab == .personal ? "You have no personal access tokens yet — press n to create one"
                                                 : "No tokens yet — press n to create one")
                 : "No tokens match “\(query)” — Esc clears the search"
             canvas.put(text, x: max(2, (state.width - DisplayWidth.of(text)) / 2), y: firstRow + 1, style: Style(dim: true))
@@ -150,7 +152,10 @@ public enum Screen {
         }
         let table = state.table
         var parts: [String] = []
-        if table.tab != .audit {
+        if state.onAuditLog {
+            if let event = state.audit.selected { parts.append("event #\(event.id) of the newest \(state.audit.events.count)") }
+            if !state.audit.search.text.isEmpty { parts.append("filter “\(state.audit.search.text)”") }
+        } else {
             let sortName = TokenColumn.all.first { $0.sort == table.order.sort }?.title ?? table.order.sort.rawValue
             parts.append("sorted by \(sortName) \(table.order.descending ? "▼" : "▲")")
             if !table.search.text.isEmpty { parts.append("filter “\(table.search.text)”") }
@@ -169,7 +174,7 @@ public enum Screen {
         let y = state.height - 1
         canvas.fill(x: 0, y: y, width: state.width, height: 1, style: Style(reverse: true))
         var x = 1
-        for binding in Keybindings.bindings(for: KeyContext(state)) {
+        for binding in Keybindings.footer(for: state) {
             guard let text = binding.footer else { continue }
             let key = binding.keys[0].label
             let width = DisplayWidth.of(key) + DisplayWidth.of(text) + 3
@@ -193,9 +198,14 @@ enum AuditView {
             x += width + 1
         }
         canvas.put("Details", x: x, y: Screen.headingRow, style: Style(bold: true, underline: true))
-        for (index, event) in state.table.visibleEvents.enumerated() {
+        if state.audit.events.isEmpty {
+            let query = state.audit.search.text
+            let text = query.isEmpty ? "No audit events yet" : "No events match “\(query)” — Esc clears the search"
+            canvas.put(text, x: max(2, (state.width - DisplayWidth.of(text)) / 2), y: Screen.firstRow + 1, style: Style(dim: true))
+        }
+        for (index, event) in state.audit.visible(rows: state.pageSize).enumerated() {
             let y = Screen.firstRow + index
-            let style = index == state.table.selection ? Style(bold: true, reverse: true) : Style()
+            let style = state.audit.offset + index == state.audit.selection ? Style(bold: true, reverse: true) : Style()
             canvas.fill(x: 0, y: y, width: state.width, height: 1, style: style)
             let token = event.tokenID.map { "#\($0) \(event.tokenName ?? "")" } ?? ""
             let values = [TimeText.minute(event.at), event.actor, event.action, token]

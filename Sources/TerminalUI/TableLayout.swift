@@ -95,11 +95,11 @@ enum MouseTargets {
         guard state.modal == nil, !state.helpVisible else { return nil }
         switch y {
         case Screen.tabRow:
-            return Screen.tabRanges(state).firstIndex { $0.contains(x) }.map { .selectTab($0 + 1) }
-        case Screen.headingRow where state.table.tab != .audit:
-            return TableLayout(width: state.width).column(at: x)?.sort.map(Action.sortBy)
-        case Screen.firstRow..<(Screen.firstRow + state.table.pageSize):
-            return .selectRow(y - Screen.firstRow)
+            return Screen.tabRanges(state).firstIndex { $0.contains(x) }.map { .switchTab(.number($0 + 1)) }
+        case Screen.headingRow where !state.onAuditLog:
+            return TableLayout(width: state.width).column(at: x)?.sort.map { .table(.sortBy($0)) }
+        case Screen.firstRow..<(Screen.firstRow + state.pageSize):
+            return state.onAuditLog ? .audit(.selectRow(y - Screen.firstRow)) : .table(.selectRow(y - Screen.firstRow))
         default:
             return nil
         }

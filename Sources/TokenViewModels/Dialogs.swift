@@ -95,12 +95,6 @@ public struct BulkRevokeJob: Hashable, Sendable {
     public var progress: String { "Revoking… \(done) of \(total) (Esc stops after this batch)" }
 }
 
-/// A one-line note at the bottom of the screen: what just happened, or what went wrong.
-public struct StatusMessage: Hashable, Sendable {
-    public let text: String
-    public let isError: Bool
-}
-
 /// Something that can put text on the user's clipboard (OSC 52 in the terminal).
 public protocol Clipboard: Sendable {
     /// Sends the text; returns a sentence saying what was done.

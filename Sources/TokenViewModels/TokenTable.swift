@@ -2,29 +2,8 @@ import Foundation
 import TokenDomain
 import TokenStore
 
-/// The tabs of the token table.
-public enum Tab: Hashable, Sendable {
-    case apiTokens, personal, audit
-
-    /// The tab's title.
-    public var title: String {
-        switch self {
-        case .apiTokens: "API Tokens"
-        case .personal: "Personal Access Tokens"
-        case .audit: "Audit Log"
-        }
-    }
-
-    /// The tabs an account sees: admins get every token and the audit log, everyone their own tokens.
-    public static func visible(to account: Account) -> [Tab] {
-        account.isAdmin ? [.apiTokens, .personal, .audit] : [.personal]
-    }
-}
-
-/// The table of tokens: which tab, sort, filter, and the window of rows on screen.
+/// The table of tokens: sort, filter, and the window of rows on screen.
 public struct TokenTable: Hashable, Sendable {
-    public internal(set) var tabs: [Tab]
-    public internal(set) var tab: Tab
     public internal(set) var order = TokenOrder(.created, descending: true)
     /// The incremental filter on name or creator.
     public internal(set) var search = TextField(limit: 100)
@@ -32,25 +11,16 @@ public struct TokenTable: Hashable, Sendable {
     public internal(set) var isSearching = false
     /// Only the rows on screen, fetched from the store.
     public internal(set) var rows: [Token] = []
-    /// The audit events when the audit tab is shown.
-    public internal(set) var events: [AuditEvent] = []
-    /// The index of the selected row within `rows` (or `events`).
+    /// The index of the selected row within `rows`.
     public internal(set) var selection = 0
-    /// The first event shown on the audit tab.
-    public internal(set) var eventOffset = 0
     /// Rows marked with Space, by token id.
     public internal(set) var marked: Set<Int64> = []
     /// Set by `A`: every token matching the filter is marked, but for those unmarked since with Space.
     public internal(set) var markedAll: MarkedAll?
-    /// How many live tokens match the tab and filter (or audit events are loaded).
+    /// How many live tokens match the tab and filter.
     public internal(set) var total = TokenCount.exact(0)
     /// How many rows fit on screen.
     public internal(set) var pageSize = 10
-
-    init(tabs: [Tab]) {
-        self.tabs = tabs
-        tab = tabs.first ?? .personal
-    }
 
     /// Whether the row shows as marked.
     public func isMarked(_ token: Token) -> Bool {
@@ -62,18 +32,10 @@ public struct TokenTable: Hashable, Sendable {
     public var markedCount: Int { markedAll.map { max(0, $0.count - $0.except.count) } ?? marked.count }
 
     /// The selected token, if any.
-    public var selected: Token? { tab == .audit || rows.isEmpty ? nil : rows[min(selection, rows.count - 1)] }
+    public var selected: Token? { rows.isEmpty ? nil : rows[min(selection, rows.count - 1)] }
 
-    /// The selected audit event, on the audit tab.
-    public var selectedEvent: AuditEvent? {
-        let index = eventOffset + selection
-        return tab == .audit && events.indices.contains(index) ? events[index] : nil
-    }
-
-    /// The audit events on screen.
-    public var visibleEvents: ArraySlice<AuditEvent> { events.dropFirst(eventOffset).prefix(pageSize) }
-
-    func filter(for actor: Account) -> TokenFilter {
+    /// The tokens a tab lists for this actor, as the search narrows them.
+    func filter(for actor: Account, on tab: Tab) -> TokenFilter {
         TokenFilter(personalOwnerID: tab == .personal ? actor.id : nil, search: search.text)
     }
 }

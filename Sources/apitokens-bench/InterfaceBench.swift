@@ -124,30 +124,30 @@ struct InterfaceBench {
 
     /// Every column in turn, ascending then reversed.
     static var sortSteps: [Step] {
-        AppModel.sortCycle.flatMap { _ in [Step(action: .sortNext, measured: true), Step(action: .sortReverse, measured: true)] }
+        AppModel.sortCycle.flatMap { _ in [Step(action: .table(.sortNext), measured: true), Step(action: .table(.sortReverse), measured: true)] }
     }
 
     /// Page after page down from the top, then back home.
     static var pageDownSteps: [Step] {
-        Array(repeating: Step(action: .move(.pageDown), measured: true), count: 30) + [Step(action: .move(.home), measured: false)]
+        Array(repeating: Step(action: .table(.move(.pageDown)), measured: true), count: 30) + [Step(action: .table(.move(.home)), measured: false)]
     }
 
     /// The last row and back to the first.
     static var endSteps: [Step] {
-        [Step(action: .move(.end), measured: true), Step(action: .move(.home), measured: false)]
+        [Step(action: .table(.move(.end)), measured: true), Step(action: .table(.move(.home)), measured: false)]
     }
 
     /// Searches typed one key at a time, each key a query and a frame: frequent and rare words, a creator,
     /// one- and two-letter starts, a miss, and the same on the personal tab.
     static var searchSteps: [Step] {
         func typing(_ text: String) -> [Step] {
-            [Step(action: .openSearch, measured: false)]
-                + text.map { Step(action: .searchEdit(.insert($0)), measured: true) }
+            [Step(action: .table(.openSearch), measured: false)]
+                + text.map { Step(action: .table(.search(.insert($0))), measured: true) }
                 + [Step(action: .escape, measured: false)]
         }
         let queries = ["deploy", "snapshot export 42", "bruno", "gr", "pipeline 7001", "zq"]
         return queries.flatMap(typing)
-            + [Step(action: .selectTab(2), measured: false)] + typing("deploy") + [Step(action: .selectTab(1), measured: false)]
+            + [Step(action: .switchTab(.number(2)), measured: false)] + typing("deploy") + [Step(action: .switchTab(.number(1)), measured: false)]
     }
 
     /// `token list --all --limit 50`, in-process: the store call the command makes.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenDomain
 import TokenStore
+import TokenViewModels
 import TerminalUI
 
 /// The `apitokens` command: the full-screen UI by default, subcommands for scripts.
@@ -74,7 +75,10 @@ func openUI(_ session: Session) throws {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
         throw CommandFailure.refused("the interface needs a terminal; see apitokens --help for the command line")
     }
-    FullScreenApp.run(store: session.store, actor: session.actor)
+    FullScreenApp.run { surroundings in
+        AppModel(store: session.store, actor: session.actor, clipboard: surroundings.clipboard, width: surroundings.width,
+                 height: surroundings.height, helpLength: surroundings.helpLength)
+    }
 }
 
 /// A refusal or failure with the exit status it deserves.

@@ -21,18 +21,25 @@ struct SnapshotTests {
         try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
         try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: 60)
         let actor = try #require(try store.account(login: login))
-        return AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: width, height: height)
+        return AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: width, height: height,
+                        helpLength: Keybindings.helpLength)
     }
 
+    /// Compares the characters with `Snapshots/NAME-WxH.txt` and the attributes with `NAME-WxH.styles.txt`.
     func assertSnapshot(_ model: AppModel, _ name: String, masking secret: String? = nil) throws {
-        var text = Screen.render(model.state).lines.joined(separator: "\n") + "\n"
+        let canvas = Screen.render(model.state)
+        try compare(Self.styleLayer(canvas), with: "\(name)-\(model.state.width)x\(model.state.height).styles.txt")
+        var text = canvas.lines.joined(separator: "\n") + "\n"
         if let secret {
             let hint = String(secret.prefix(4)) + "…" + String(secret.suffix(4))
             text = text.replacingOccurrences(of: secret, with: String(repeating: "•", count: secret.count))
                 .replacingOccurrences(of: hint, with: String(secret.prefix(4)) + "…••••")
         }
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Snapshots/\(name)-\(model.state.width)x\(model.state.height).txt")
+        try compare(text, with: "\(name)-\(model.state.width)x\(model.state.height).txt")
+    }
+
+    private func compare(_ text: String, with name: String) throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/\(name)")
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -42,85 +49,107 @@ struct SnapshotTests {
         #expect(text == expected, "\(file.lastPathComponent) differs; rerun with RECORD_SNAPSHOTS=1 if intended")
     }
 
+    /// Every cell's attributes, as runs per row (`3: 0-79 bold reverse yellow`), plain runs left out: a highlight
+    /// on the wrong row or a colour lost shows in the diff.
+    static func styleLayer(_ canvas: Canvas) -> String {
+        func describe(_ style: Style) -> String {
+            [style.bold ? "bold" : nil, style.reverse ? "reverse" : nil, style.dim ? "dim" : nil,
+             style.underline ? "underline" : nil, style.color.map { "\($0)" }].compactMap { $0 }.joined(separator: " ")
+        }
+        var rows: [String] = []
+        for y in 0..<canvas.height {
+            var runs: [String] = []
+            var x = 0
+            while x < canvas.width {
+                let style = canvas[x, y].style
+                let start = x
+                while x < canvas.width, canvas[x, y].style == style { x += 1 }
+                if style != .plain { runs.append("\(start)-\(x - 1) \(describe(style))") }
+            }
+            if !runs.isEmpty { rows.append("\(y): " + runs.joined(separator: ", ")) }
+        }
+        return rows.joined(separator: "\n") + "\n"
+    }
+
     static let sizes = [(80, 24), (120, 32)]
 
     @Test(arguments: sizes)
     func tableSortedByExpiry(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.sortBy(.expires))
+        model.send(.table(.sortBy(.expires)))
         try assertSnapshot(model, "table-by-expiry")
     }
 
     @Test(arguments: sizes)
     func search(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.openSearch)
-        "deploy".forEach { model.send(.searchEdit(.insert($0))) }
+        model.send(.table(.openSearch))
+        "deploy".forEach { model.send(.table(.search(.insert($0)))) }
         try assertSnapshot(model, "search")
     }
 
     @Test(arguments: sizes)
     func createForm(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.newToken)
-        "CI deploy".forEach { model.send(.formEdit(.insert($0))) }
+        model.send(.table(.newToken))
+        "CI deploy".forEach { model.send(.form(.edit(.insert($0)))) }
         try assertSnapshot(model, "form-admin")
     }
 
     @Test(arguments: sizes)
     func viewerForm(width: Int, height: Int) throws {
         let model = try model(as: "dana", width: width, height: height)
-        model.send(.newToken)
+        model.send(.table(.newToken))
         try assertSnapshot(model, "form-viewer")
     }
 
     @Test(arguments: sizes)
     func formErrors(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.newToken)
-        model.send(.formFocus(1))
-        model.send(.formFocus(1))
-        model.send(.formFocus(1))
-        "10.0.0.1/8".forEach { model.send(.formEdit(.insert($0))) }
-        model.send(.formSubmit)
+        model.send(.table(.newToken))
+        model.send(.form(.focus(1)))
+        model.send(.form(.focus(1)))
+        model.send(.form(.focus(1)))
+        "10.0.0.1/8".forEach { model.send(.form(.edit(.insert($0)))) }
+        model.send(.form(.submit))
         try assertSnapshot(model, "form-errors")
     }
 
     @Test(arguments: sizes)
     func secretReveal(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.newToken)
-        "CI deploy".forEach { model.send(.formEdit(.insert($0))) }
-        model.send(.formSubmit)
+        model.send(.table(.newToken))
+        "CI deploy".forEach { model.send(.form(.edit(.insert($0)))) }
+        model.send(.form(.submit))
         guard case .reveal(let reveal) = model.state.modal else { Issue.record("no reveal"); return }
-        model.send(.copySecret)
+        model.send(.reveal(.copy))
         try assertSnapshot(model, "reveal", masking: reveal.secret)
     }
 
     @Test(arguments: sizes)
     func revokeConfirmation(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.revokeSelected)
+        model.send(.table(.revoke))
         try assertSnapshot(model, "revoke")
     }
 
     @Test(arguments: sizes)
     func rollConfirmationWithAGrace(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.rollSelected)
-        model.send(.confirmChoice(1))
-        model.send(.confirmChoice(1))
+        model.send(.table(.roll))
+        model.send(.confirm(.grace(1)))
+        model.send(.confirm(.grace(1)))
         try assertSnapshot(model, "roll-grace")
     }
 
     @Test(arguments: sizes)
     func revokeEverythingMatchingASearch(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.openSearch)
-        "deploy".forEach { model.send(.searchEdit(.insert($0))) }
-        model.send(.keepSearch)
-        model.send(.markAll)
-        model.send(.revokeSelected)
+        model.send(.table(.openSearch))
+        "deploy".forEach { model.send(.table(.search(.insert($0)))) }
+        model.send(.table(.keepSearch))
+        model.send(.table(.markAll))
+        model.send(.table(.revoke))
         try assertSnapshot(model, "revoke-all")
     }
 
@@ -128,7 +157,7 @@ struct SnapshotTests {
     func formUnderANinetyDayPolicy(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
         try model.store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 90, requireIPAllowList: true), by: try model.store.root())
-        model.send(.newToken)
+        model.send(.table(.newToken))
         try assertSnapshot(model, "form-policy")
     }
 
@@ -141,8 +170,8 @@ struct SnapshotTests {
         draft.name = "Renamed with a long story"
         draft.expiresIn = .days(90)
         _ = try store.edit(id: token.id, to: draft, by: try store.root())
-        model.send(.selectTab(3))
-        model.send(.editSelected)
+        model.send(.switchTab(.number(3)))
+        model.send(.audit(.details))
         try assertSnapshot(model, "audit-event")
     }
 
@@ -153,10 +182,37 @@ struct SnapshotTests {
         try assertSnapshot(model, "help")
     }
 
+    /// At 80×24 help does not fit: it scrolls, and its end reaches Quit.
+    @Test(arguments: sizes)
+    func helpScrolledToTheEnd(width: Int, height: Int) throws {
+        let model = try model(width: width, height: height)
+        model.send(.showHelp)
+        model.send(.help(.scroll(.end)))
+        try assertSnapshot(model, "help-end")
+        #expect(Screen.render(model.state).lines.contains { $0.contains("Quit at once") })
+    }
+
+    /// `d`: a token's story, with its team's sites and its own history, scrolled a page down.
+    @Test(arguments: sizes)
+    func tokenDetails(width: Int, height: Int) throws {
+        let model = try model(width: width, height: height)
+        let store = model.store
+        let token = try #require(model.state.table.selected)
+        var draft = TokenDraft(token)
+        draft.name = "Renamed for the story"
+        _ = try store.edit(id: token.id, to: draft, by: try store.root())
+        let (_, secret) = try store.roll(id: token.id, grace: TimeSpan(hours: 24), by: try store.root())
+        model.send(.reload)
+        model.send(.table(.details))
+        try assertSnapshot(model, "details", masking: secret.text)
+        model.send(.details(.scroll(.pageDown)))
+        try assertSnapshot(model, "details-scrolled", masking: secret.text)
+    }
+
     @Test(arguments: sizes)
     func auditLog(width: Int, height: Int) throws {
         let model = try model(width: width, height: height)
-        model.send(.selectTab(3))
+        model.send(.switchTab(.number(3)))
         try assertSnapshot(model, "audit")
     }
 

@@ -85,15 +85,15 @@ struct KeybindingTests {
             binding.keys.map { ($0, binding.action) }
         })
         #expect(table[.character("q")] == .quit)
-        #expect(table[.character("n")] == .newToken)
-        #expect(table[.enter] == .editSelected && table[.character("e")] == .editSelected)
-        #expect(table[.character("r")] == .refreshSelected && table[.character("R")] == .rollSelected)
-        #expect(table[.character("x")] == .revokeSelected && table[.delete] == .revokeSelected)
-        #expect(table[.character(" ")] == .toggleMark && table[.character("/")] == .openSearch)
-        #expect(table[.character("s")] == .sortNext && table[.character("S")] == .sortReverse)
-        #expect(table[.character("g")] == .move(.home) && table[.character("G")] == .move(.end))
-        #expect(table[.character("j")] == .move(.down) && table[.character("k")] == .move(.up))
-        #expect(table[.tab] == .nextTab && table[.backTab] == .previousTab && table[.character("2")] == .selectTab(2))
+        #expect(table[.character("n")] == .table(.newToken))
+        #expect(table[.enter] == .table(.edit) && table[.character("e")] == .table(.edit))
+        #expect(table[.character("r")] == .table(.refresh) && table[.character("R")] == .table(.roll))
+        #expect(table[.character("x")] == .table(.revoke) && table[.delete] == .table(.revoke))
+        #expect(table[.character(" ")] == .table(.toggleMark) && table[.character("/")] == .table(.openSearch))
+        #expect(table[.character("s")] == .table(.sortNext) && table[.character("S")] == .table(.sortReverse))
+        #expect(table[.character("g")] == .table(.move(.home)) && table[.character("G")] == .table(.move(.end)))
+        #expect(table[.character("j")] == .table(.move(.down)) && table[.character("k")] == .table(.move(.up)))
+        #expect(table[.tab] == .switchTab(.next) && table[.backTab] == .switchTab(.previous) && table[.character("2")] == .switchTab(.number(2)))
     }
 
     @Test func osc52IsWrappedForTmux() {

@@ -63,10 +63,10 @@ struct SharedDemoFixture {
 struct AppModelTests {
     @Test func adminsSeeThreeTabsOthersOnlyTheirOwnTokens() throws {
         let admin = try ModelFixture()
-        #expect(admin.state.table.tabs == [.apiTokens, .personal, .audit])
+        #expect(admin.state.tabs == [.apiTokens, .personal, .audit])
         #expect(admin.state.table.total == .exact(60))
         let user = try ModelFixture(as: "bruno")
-        #expect(user.state.table.tabs == [.personal])
+        #expect(user.state.tabs == [.personal])
         #expect(user.state.table.rows.allSatisfy { $0.owner == "bruno" && $0.kind == .personal })
     }
 
@@ -78,10 +78,10 @@ struct AppModelTests {
         let adminToken = try #require(fixture.state.table.rows.first { $0.kind == .admin })
         try fixture.store.setRole(login: "alice", role: .user, by: admin)
         // Before any reload the table still shows the API Tokens tab; the store refuses regardless.
-        fixture.send(.selectRow(try #require(fixture.state.table.rows.firstIndex(of: adminToken))), .refreshSelected)
+        fixture.send(.table(.selectRow(try #require(fixture.state.table.rows.firstIndex(of: adminToken)))), .table(.refresh))
         #expect(fixture.state.message?.text.contains("only administrators can refresh admin tokens; alice is a User") == true)
         #expect(fixture.state.actor.role == .user)
-        #expect(fixture.state.table.tabs == [.personal] && fixture.state.table.tab == .personal)
+        #expect(fixture.state.tabs == [.personal] && fixture.state.tab == .personal)
         #expect(try fixture.store.token(id: adminToken.id, by: admin)?.version == adminToken.version)
 
         try fixture.store.removeAccount(login: "alice", by: admin)
@@ -89,7 +89,7 @@ struct AppModelTests {
         #expect(fixture.state.actorRemoved)
         #expect(fixture.state.table.rows.isEmpty)
         #expect(fixture.state.message?.text.contains("alice was removed by an administrator") == true)
-        for action in [Action.newToken, .editSelected, .refreshSelected, .rollSelected, .revokeSelected] {
+        for action in [Action.table(.newToken), .table(.edit), .table(.refresh), .table(.roll), .table(.revoke)] {
             fixture.send(action)
             #expect(fixture.state.modal == nil, "\(action)")
             #expect(fixture.state.message?.text.contains("alice was removed by an administrator") == true, "\(action)")
@@ -122,27 +122,27 @@ struct AppModelTests {
     @Test func movingPastTheWindowScrollsAndEndReachesTheLastRow() throws {
         let fixture = try ModelFixture(height: 15)
         let all = try fixture.store.tokens(matching: TokenFilter(), order: fixture.state.table.order, by: try fixture.store.root())
-        for _ in 0..<12 { fixture.send(.move(.down)) }
+        for _ in 0..<12 { fixture.send(.table(.move(.down))) }
         #expect(fixture.state.table.selected?.id == all[12].id)
-        fixture.send(.move(.end))
+        fixture.send(.table(.move(.end)))
         #expect(fixture.state.table.selected?.id == all.last?.id)
-        fixture.send(.move(.pageUp))
+        fixture.send(.table(.move(.pageUp)))
         #expect(fixture.state.table.rows.map(\.id) == all.dropLast(10).suffix(10).map(\.id))
-        fixture.send(.move(.home))
+        fixture.send(.table(.move(.home)))
         #expect(fixture.state.table.selected?.id == all.first?.id)
-        fixture.send(.move(.pageDown), .move(.pageDown))
+        fixture.send(.table(.move(.pageDown)), .table(.move(.pageDown)))
         #expect(fixture.state.table.rows.map(\.id) == Array(all[20..<30]).map(\.id))
     }
 
     @Test func searchFiltersAtOnceAndEscRestores() throws {
         let fixture = try ModelFixture()
-        fixture.send(.openSearch)
-        fixture.type("DEPLOY", into: Action.searchEdit)
+        fixture.send(.table(.openSearch))
+        fixture.type("DEPLOY", into: { .table(.search($0)) })
         #expect(fixture.state.table.isSearching)
         guard case .exact(let shown) = fixture.state.table.total else { Issue.record("a small search is counted exactly"); return }
         #expect(shown < 60 && shown > 0)
         #expect(fixture.state.table.rows.allSatisfy { $0.name.lowercased().contains("deploy") })
-        fixture.send(.keepSearch)
+        fixture.send(.table(.keepSearch))
         #expect(!fixture.state.table.isSearching && fixture.state.table.search.text == "DEPLOY")
         fixture.send(.escape)
         #expect(fixture.state.table.search.text.isEmpty && fixture.state.table.total == .exact(60))
@@ -151,43 +151,43 @@ struct AppModelTests {
     @Test func typingAheadRunsOneQueryForTheLastKey() throws {
         let fixture = try ModelFixture()
         let unfiltered = fixture.state.table.rows.map(\.id)
-        fixture.send(.openSearch)
-        for character in "nightl" { fixture.model.send(.searchEdit(.insert(character)), moreKeysPending: true) }
+        fixture.send(.table(.openSearch))
+        for character in "nightl" { fixture.model.send(.table(.search(.insert(character))), moreKeysPending: true) }
         #expect(fixture.state.table.search.text == "nightl")
         #expect(fixture.state.table.rows.map(\.id) == unfiltered, "no query ran for the keys typed ahead")
-        fixture.model.send(.searchEdit(.insert("y")))
+        fixture.model.send(.table(.search(.insert("y"))))
         #expect(!fixture.state.table.rows.isEmpty && fixture.state.table.rows.allSatisfy { $0.name.lowercased().contains("nightly") })
 
-        fixture.model.send(.searchEdit(.clear), moreKeysPending: true)
-        fixture.send(.keepSearch)
+        fixture.model.send(.table(.search(.clear)), moreKeysPending: true)
+        fixture.send(.table(.keepSearch))
         #expect(fixture.state.table.rows.map(\.id) == unfiltered, "any other key runs the superseded query first")
     }
 
     @Test func sortByExpiresPutsExpiredFirstAndSecondClickReverses() throws {
         let fixture = try ModelFixture()
-        fixture.send(.sortBy(.expires))
+        fixture.send(.table(.sortBy(.expires)))
         #expect(fixture.state.table.order == TokenOrder(.expires))
         #expect(fixture.state.table.rows.first?.status(at: ModelFixture.now) == .expired)
-        fixture.send(.sortBy(.expires))
+        fixture.send(.table(.sortBy(.expires)))
         #expect(fixture.state.table.order == TokenOrder(.expires, descending: true))
         #expect(fixture.state.table.rows.first?.expiresAt == nil)
     }
 
     @Test func newFormStartsWithDefaultsSoANameAndCtrlSCreates() throws {
         let fixture = try ModelFixture()
-        fixture.send(.selectTab(2), .newToken)
+        fixture.send(.switchTab(.number(2)), .table(.newToken))
         let form = try #require(fixture.form)
         #expect(form.expiresIn == .days(30))
         #expect(form.permissions == PermissionSet([.readSite]))
         #expect(form.team?.name == "Marketing Web")
         #expect(form.kind == .personal && !form.kindIsChoosable)
-        fixture.type("Nightly export", into: Action.formEdit)
-        fixture.send(.formSubmit)
+        fixture.type("Nightly export", into: { .form(.edit($0)) })
+        fixture.send(.form(.submit))
         guard case .reveal(let reveal) = fixture.state.modal else { Issue.record("no reveal"); return }
         #expect(reveal.secret.hasPrefix("ptk_"))
-        fixture.send(.copySecret)
+        fixture.send(.reveal(.copy))
         #expect(fixture.clipboard.copied == [reveal.secret])
-        fixture.send(.closeReveal)
+        fixture.send(.reveal(.close))
         #expect(fixture.state.modal == nil)
         #expect(!"\(fixture.state)".contains(reveal.secret))
         #expect(fixture.state.table.selected?.name == "Nightly export")
@@ -195,27 +195,27 @@ struct AppModelTests {
 
     @Test func enterMovesThroughFieldsAndPressesTheButtons() throws {
         let fixture = try ModelFixture()
-        fixture.send(.selectTab(2), .newToken)
-        fixture.type("Via enter", into: Action.formEdit)
-        fixture.send(.formActivate)
+        fixture.send(.switchTab(.number(2)), .table(.newToken))
+        fixture.type("Via enter", into: { .form(.edit($0)) })
+        fixture.send(.form(.activate))
         #expect(fixture.form?.focus == .expiresIn)
-        fixture.send(.formFocus(-1), .formFocus(-1))
+        fixture.send(.form(.focus(-1)), .form(.focus(-1)))
         #expect(fixture.form?.focus == .cancel)
-        fixture.send(.formActivate)
+        fixture.send(.form(.activate))
         #expect(fixture.state.modal == nil)
-        fixture.send(.newToken)
-        fixture.type("Via enter", into: Action.formEdit)
-        fixture.send(.formFocus(-1), .formFocus(-1), .formActivate)
+        fixture.send(.table(.newToken))
+        fixture.type("Via enter", into: { .form(.edit($0)) })
+        fixture.send(.form(.focus(-1)), .form(.focus(-1)), .form(.activate))
         guard case .reveal = fixture.state.modal else { Issue.record("Enter on Create token did not create"); return }
     }
 
     @Test func formErrorsShowBesideTheFieldAndNothingIsSaved() throws {
         let fixture = try ModelFixture()
-        fixture.send(.newToken)
-        fixture.send(.formFocus(1), .formFocus(1), .formFocus(1))
+        fixture.send(.table(.newToken))
+        fixture.send(.form(.focus(1)), .form(.focus(1)), .form(.focus(1)))
         #expect(fixture.form?.focus == .allowedIPs)
-        fixture.type("010.1.1.1", into: Action.formEdit)
-        fixture.send(.formSubmit)
+        fixture.type("010.1.1.1", into: { .form(.edit($0)) })
+        fixture.send(.form(.submit))
         let form = try #require(fixture.form)
         #expect(form.errors[.name] != nil)
         #expect(form.errors[.allowedIPs]?.contains("010.1.1.1") == true)
@@ -225,26 +225,26 @@ struct AppModelTests {
 
     @Test func formRefusesControlCharactersInTheName() throws {
         let fixture = try ModelFixture()
-        fixture.send(.newToken)
-        fixture.type("evil\u{1B}]52;c;aGk=\u{07}", into: Action.formEdit)
-        fixture.send(.formSubmit)
+        fixture.send(.table(.newToken))
+        fixture.type("evil\u{1B}]52;c;aGk=\u{07}", into: { .form(.edit($0)) })
+        fixture.send(.form(.submit))
         #expect(fixture.form?.errors[.name]?.contains("control characters") == true)
         #expect(try fixture.store.count(matching: TokenFilter(), by: try fixture.store.root()) == .exact(60))
     }
 
     @Test func viewerFormOffersOnlyReadSite() throws {
         let fixture = try ModelFixture(as: "dana")
-        fixture.send(.newToken)
+        fixture.send(.table(.newToken))
         let form = try #require(fixture.form)
         #expect(form.fields.filter { if case .permission = $0 { true } else { false } } == [.permission(.readSite)])
         #expect(form.disabledReason(.manageSites) == "Viewer accounts can only grant Read Site")
         // Every key a viewer can press on every field leaves them with Read Site alone, and so does the saved token.
-        "viewer token".forEach { fixture.send(.formEdit(.insert($0))) }
+        "viewer token".forEach { fixture.send(.form(.edit(.insert($0)))) }
         for _ in form.fields {
-            fixture.send(.formToggle, .formToggle, .formChoice(1), .formFocus(1))
+            fixture.send(.form(.toggle), .form(.toggle), .form(.choice(1)), .form(.focus(1)))
         }
         #expect(fixture.form?.permissions == PermissionSet([.readSite]))
-        fixture.send(.formSubmit)
+        fixture.send(.form(.submit))
         let created = try fixture.store.tokens(matching: TokenFilter(search: "viewer token"), order: TokenOrder(.created),
                                                by: try fixture.store.root())
         #expect(created.map(\.permissions) == [PermissionSet([.readSite])])
@@ -252,10 +252,10 @@ struct AppModelTests {
 
     @Test func adminTypeChoiceOffersEveryTeam() throws {
         let fixture = try ModelFixture()
-        fixture.send(.newToken)
+        fixture.send(.table(.newToken))
         var form = try #require(fixture.form)
         #expect(form.kindIsChoosable && form.kind == .admin && form.teams.count == 3)
-        fixture.send(.formFocus(1), .formChoice(1))
+        fixture.send(.form(.focus(1)), .form(.choice(1)))
         form = try #require(fixture.form)
         #expect(form.kind == .personal)
     }
@@ -263,12 +263,12 @@ struct AppModelTests {
     @Test func revokeAsksFirstDefaultsToNoAndRemovesTheRow() throws {
         let fixture = try ModelFixture()
         let target = try #require(fixture.state.table.selected)
-        fixture.send(.revokeSelected)
+        fixture.send(.table(.revoke))
         guard case .confirm(let confirmation) = fixture.state.modal else { Issue.record("no confirm"); return }
         #expect(!confirmation.yesFocused)
-        fixture.send(.confirmActivate)
+        fixture.send(.confirm(.activate))
         #expect(fixture.state.modal == nil && fixture.state.table.total == .exact(60))
-        fixture.send(.revokeSelected, .answer(true))
+        fixture.send(.table(.revoke), .confirm(.answer(true)))
         #expect(fixture.state.table.total == .exact(59))
         #expect(!fixture.state.table.rows.contains { $0.id == target.id })
         #expect(fixture.state.message?.text.contains("Revoked") == true)
@@ -276,20 +276,20 @@ struct AppModelTests {
 
     @Test func markedRowsAreRevokedTogether() throws {
         let fixture = try ModelFixture()
-        fixture.send(.toggleMark, .toggleMark, .toggleMark)
+        fixture.send(.table(.toggleMark), .table(.toggleMark), .table(.toggleMark))
         #expect(fixture.state.table.marked.count == 3)
-        fixture.send(.revokeSelected)
+        fixture.send(.table(.revoke))
         guard case .confirm(let confirmation) = fixture.state.modal, case .revoke(let tokens) = confirmation.intent else {
             Issue.record("no confirm"); return
         }
         #expect(tokens.count == 3)
-        fixture.send(.answer(true))
+        fixture.send(.confirm(.answer(true)))
         #expect(fixture.state.table.total == .exact(57) && fixture.state.table.marked.isEmpty)
     }
 
     @Test func rollShowsTheNewSecretOnce() throws {
         let fixture = try ModelFixture()
-        fixture.send(.rollSelected, .answer(true))
+        fixture.send(.table(.roll), .confirm(.answer(true)))
         guard case .reveal(let reveal) = fixture.state.modal else { Issue.record("no reveal"); return }
         #expect(reveal.isRoll)
         fixture.send(.escape)
@@ -298,18 +298,18 @@ struct AppModelTests {
 
     @Test func staleEditIsRefusedWithAClearMessage() throws {
         let fixture = try ModelFixture()
-        fixture.send(.editSelected)
+        fixture.send(.table(.edit))
         let token = try #require(fixture.state.table.selected)
         let admin = try #require(try fixture.store.account(login: "admin"))
         _ = try fixture.store.roll(id: token.id, by: admin)
-        fixture.send(.formSubmit)
+        fixture.send(.form(.submit))
         let form = try #require(fixture.form)
         #expect(form.errors[.submit]?.contains("changed by someone else") == true)
     }
 
     @Test func escClosesOneLayerAtATime() throws {
         let fixture = try ModelFixture()
-        fixture.send(.openSearch, .searchEdit(.insert("a")), .keepSearch, .newToken, .showHelp)
+        fixture.send(.table(.openSearch), .table(.search(.insert("a"))), .table(.keepSearch), .table(.newToken), .showHelp)
         #expect(fixture.state.helpVisible)
         fixture.send(.escape)
         #expect(!fixture.state.helpVisible && fixture.form != nil)
@@ -321,12 +321,12 @@ struct AppModelTests {
 
     @Test func refreshExtendsAnExpiredRowAtOnce() throws {
         let fixture = try ModelFixture()
-        fixture.send(.sortBy(.name))
+        fixture.send(.table(.sortBy(.name)))
         // At most one pass over the 60 rows: a seeding without expired tokens fails here instead of looping forever.
-        for _ in 0..<60 where fixture.state.table.selected?.status(at: ModelFixture.now) != .expired { fixture.send(.move(.down)) }
+        for _ in 0..<60 where fixture.state.table.selected?.status(at: ModelFixture.now) != .expired { fixture.send(.table(.move(.down))) }
         let expired = try #require(fixture.state.table.selected)
         try #require(expired.status(at: ModelFixture.now) == .expired, "the demo seeds expired tokens")
-        fixture.send(.refreshSelected)
+        fixture.send(.table(.refresh))
         let refreshed = try #require(try fixture.store.token(id: expired.id, by: try fixture.store.root()))
         #expect(refreshed.status(at: ModelFixture.now) != .expired)
         #expect(fixture.state.table.rows.first { $0.id == expired.id }?.expiresAt == refreshed.expiresAt)
@@ -335,7 +335,7 @@ struct AppModelTests {
 
     @Test func refreshOnNeverExpiringTokenSaysWhy() throws {
         let fixture = try ModelFixture()
-        fixture.send(.sortBy(.expires), .move(.end), .refreshSelected)
+        fixture.send(.table(.sortBy(.expires)), .table(.move(.end)), .table(.refresh))
         #expect(fixture.state.message?.isError == true)
         #expect(fixture.state.message?.text.contains("never expires") == true)
     }

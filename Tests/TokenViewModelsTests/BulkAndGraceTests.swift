@@ -24,9 +24,9 @@ struct BulkAndGraceTests {
     }
 
     func search(_ text: String) {
-        model.send(.openSearch)
-        text.forEach { model.send(.searchEdit(.insert($0))) }
-        model.send(.keepSearch)
+        model.send(.table(.openSearch))
+        text.forEach { model.send(.table(.search(.insert($0)))) }
+        model.send(.table(.keepSearch))
     }
 
     func liveCount(_ search: String) throws -> Int {
@@ -37,20 +37,20 @@ struct BulkAndGraceTests {
         search("deploy")
         let matching = try liveCount("deploy")
         #expect(matching > 2 * Self.batch, "the demo should hold enough deploy tokens")
-        model.send(.markAll)
+        model.send(.table(.markAll))
         #expect(model.state.table.markedCount == matching)
         #expect(model.state.table.rows.allSatisfy { model.state.table.isMarked($0) })
         let spared = try #require(model.state.table.selected)
-        model.send(.toggleMark)
+        model.send(.table(.toggleMark))
         #expect(!model.state.table.isMarked(spared) && model.state.table.markedCount == matching - 1)
 
-        model.send(.revokeSelected)
+        model.send(.table(.revoke))
         guard case .confirm(let confirmation) = model.state.modal, case .revokeAll = confirmation.intent else {
             Issue.record("no bulk confirmation: \(String(describing: model.state.message))"); return
         }
         #expect(confirmation.title == "Revoke \(matching - 1) tokens?")
         #expect(confirmation.lines.contains { $0.contains("every token matching “deploy”") })
-        model.send(.answer(true))
+        model.send(.confirm(.answer(true)))
         #expect(model.state.bulkRevoke != nil)
 
         // The first batch is the lowest ids that match, less the one unmarked.
@@ -59,7 +59,7 @@ struct BulkAndGraceTests {
         model.send(.bulkRevokeStep)
         #expect(model.state.bulkRevoke?.done == firstBatch)
         #expect(model.state.message?.text.contains("Revoking… \(firstBatch) of \(matching - 1)") == true)
-        model.send(.newToken)
+        model.send(.table(.newToken))
         #expect(model.state.modal == nil, "other keys wait while the revoke runs")
         model.send(.escape)
         #expect(model.state.bulkRevoke == nil && model.state.table.markedAll == nil)
@@ -73,9 +73,9 @@ struct BulkAndGraceTests {
 
     @Test func aRevokeRunsToTheEndWhileAnotherAdminChangesTheSameTokens() throws {
         search("deploy")
-        model.send(.markAll)
-        model.send(.revokeSelected)
-        model.send(.answer(true))
+        model.send(.table(.markAll))
+        model.send(.table(.revoke))
+        model.send(.confirm(.answer(true)))
         let matching = try liveCount("deploy")
         // Between batches another admin revokes ten of the marked tokens and creates a new match.
         model.send(.bulkRevokeStep)
@@ -96,12 +96,12 @@ struct BulkAndGraceTests {
 
     @Test func aTokenMadeAfterTheConfirmationOpenedIsNotRevoked() throws {
         search("deploy")
-        model.send(.markAll)
-        model.send(.revokeSelected)
+        model.send(.table(.markAll))
+        model.send(.table(.revoke))
         let team = try #require(try other.teams().first)
         let (newcomer, _) = try other.create(TokenDraft(name: "deploy made while the dialog was open", kind: .admin, teamID: team.id,
                                                         permissions: PermissionSet([.readSite])), by: admin)
-        model.send(.answer(true))
+        model.send(.confirm(.answer(true)))
         while model.state.bulkRevoke != nil { model.send(.bulkRevokeStep) }
         #expect(try liveCount("deploy") == 1)
         #expect(try store.token(id: newcomer.id, by: admin) != nil, "the person never saw it counted")
@@ -111,12 +111,12 @@ struct BulkAndGraceTests {
         let second = try other.addAccount(login: "ad2", name: "Second Admin", role: .admin, teams: [], by: admin)
         let model = AppModel(store: store, actor: second, clipboard: RecordingClipboard(), width: 120, height: 30)
         model.bulkBatchSize = Self.batch
-        model.send(.openSearch)
-        "deploy".forEach { model.send(.searchEdit(.insert($0))) }
-        model.send(.keepSearch)
-        model.send(.markAll)
-        model.send(.revokeSelected)
-        model.send(.answer(true))
+        model.send(.table(.openSearch))
+        "deploy".forEach { model.send(.table(.search(.insert($0)))) }
+        model.send(.table(.keepSearch))
+        model.send(.table(.markAll))
+        model.send(.table(.revoke))
+        model.send(.confirm(.answer(true)))
         model.send(.bulkRevokeStep)
         let done = try #require(model.state.bulkRevoke?.done)
         try other.setRole(login: "ad2", role: .user, by: admin)
@@ -129,29 +129,29 @@ struct BulkAndGraceTests {
 
     @Test func changingTheSearchClearsTheMarksOfA() throws {
         search("deploy")
-        model.send(.markAll)
-        model.send(.openSearch)
-        model.send(.searchEdit(.backspace))
+        model.send(.table(.markAll))
+        model.send(.table(.openSearch))
+        model.send(.table(.search(.backspace)))
         #expect(model.state.table.markedAll == nil)
         #expect(model.state.message?.text.contains("marks made with A were cleared") == true)
     }
 
     @Test func theRollConfirmationOffersAGraceAndTheRollKeepsIt() throws {
         let token = try #require(model.state.table.selected)
-        model.send(.rollSelected)
+        model.send(.table(.roll))
         #expect(Confirmation.graceOptions.map { $0?.label ?? "none" } == ["none", "1 hour", "24 hours", "7 days"])
-        model.send(.confirmChoice(1))
-        model.send(.confirmChoice(1))
+        model.send(.confirm(.grace(1)))
+        model.send(.confirm(.grace(1)))
         guard case .confirm(let confirmation) = model.state.modal else { Issue.record("no confirmation"); return }
         #expect(confirmation.grace == TimeSpan(hours: 24))
         #expect(confirmation.lines.contains("The current secret keeps working for 24 hours, then stops."))
-        model.send(.answer(true))
+        model.send(.confirm(.answer(true)))
         guard case .reveal = model.state.modal else { Issue.record("no reveal"); return }
         let rolled = try #require(try other.token(id: token.id, by: admin))
         #expect(rolled.graceEnd(at: ModelFixture.now) == ModelFixture.now.addingTimeInterval(86_400))
-        model.send(.closeReveal)
-        model.send(.rollSelected)
-        model.send(.confirmChoice(-1))
+        model.send(.reveal(.close))
+        model.send(.table(.roll))
+        model.send(.confirm(.grace(-1)))
         guard case .confirm(let wrapped) = model.state.modal else { Issue.record("no confirmation"); return }
         #expect(wrapped.grace == TimeSpan(hours: 7 * 24), "↑ from none wraps to the longest")
     }

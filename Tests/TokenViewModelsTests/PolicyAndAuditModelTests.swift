@@ -27,16 +27,16 @@ struct PolicyAndAuditModelTests {
     func theFormGreysOutWhatThePolicyForbidsAndSaysWhy(login: String) throws {
         try store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 90, requireIPAllowList: false), by: admin)
         let model = try model(as: login)
-        model.send(.newToken)
+        model.send(.table(.newToken))
         let form = try #require(openForm(model))
         #expect(form.disabledReason(.days(365)) == "the organisation allows at most 90 days")
         #expect(form.disabledReason(.never)?.hasPrefix("the organisation allows at most 90 days") == true)
         #expect(form.disabledReason(.days(90)) == nil && form.disabledReason(.days(30)) == nil)
         // Cycling through Expires in never lands on a forbidden choice.
-        model.send(.formFocus(form.kindIsChoosable ? 2 : 1))
+        model.send(.form(.focus(form.kindIsChoosable ? 2 : 1)))
         var seen: Set<ExpiresIn> = []
         for _ in 0..<12 {
-            model.send(.formChoice(1))
+            model.send(.form(.choice(1)))
             seen.insert(try #require(openForm(model)?.expiresIn))
         }
         #expect(seen == [.days(7), .days(30), .days(60), .days(90)])
@@ -44,11 +44,11 @@ struct PolicyAndAuditModelTests {
 
     @Test func aPolicyChangedWhileTheFormIsOpenIsObeyedWhenSaving() throws {
         let model = try model()
-        model.send(.newToken)
-        "CI deploy".forEach { model.send(.formEdit(.insert($0))) }
+        model.send(.table(.newToken))
+        "CI deploy".forEach { model.send(.form(.edit(.insert($0)))) }
         // Another admin requires an allow-list while this form is open without one.
         try other.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: nil, requireIPAllowList: true), by: admin)
-        model.send(.formSubmit)
+        model.send(.form(.submit))
         let form = try #require(openForm(model), "the form stays open")
         #expect(form.errors[.submit] == "the organisation requires an IP allow-list")
         #expect(form.organisationPolicy.requireIPAllowList, "the form shows the rules of now after a refusal")
@@ -59,16 +59,16 @@ struct PolicyAndAuditModelTests {
     @Test func aTighterLimitSetWhileTheFormIsOpenLeavesAChoiceThatWorks() throws {
         try store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 3, requireIPAllowList: false), by: admin)
         let model = try model()
-        model.send(.newToken)
-        "short".forEach { model.send(.formEdit(.insert($0))) }
+        model.send(.table(.newToken))
+        "short".forEach { model.send(.form(.edit(.insert($0)))) }
         try other.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 2, requireIPAllowList: false), by: admin)
-        model.send(.formSubmit)
+        model.send(.form(.submit))
         let form = try #require(openForm(model))
         #expect(form.errors[.submit] == "the organisation allows at most 2 days")
         #expect(form.expiryChoices.contains(.days(2)) && form.disabledReason(.days(2)) == nil)
-        model.send(.formFocus(2))
-        model.send(.formChoice(1))
-        model.send(.formSubmit)
+        model.send(.form(.focus(2)))
+        model.send(.form(.choice(1)))
+        model.send(.form(.submit))
         #expect(model.state.modal.map { if case .reveal = $0 { true } else { false } } == true, "saved with the 2-day choice")
     }
 
@@ -77,25 +77,27 @@ struct PolicyAndAuditModelTests {
                                                      permissions: PermissionSet([.readSite])), by: admin)
         _ = try other.roll(id: token.id, grace: TimeSpan(hours: 1), by: admin)
         let model = try model()
-        model.send(.selectTab(3))
-        model.send(.openSearch)
-        "needle".forEach { model.send(.searchEdit(.insert($0))) }
-        #expect(model.state.table.events.map(\.action) == ["roll", "create"])
-        model.send(.keepSearch)
-        #expect(model.state.table.selectedEvent?.action == "roll", "the newest match is selected")
+        model.send(.switchTab(.number(3)))
+        model.send(.audit(.openSearch))
+        "needle".forEach { model.send(.audit(.search(.insert($0)))) }
+        #expect(model.state.audit.events.map(\.action) == ["roll", "create"])
+        model.send(.audit(.keepSearch))
+        #expect(model.state.audit.selected?.action == "roll", "the newest match is selected")
         model.send(.reload)
-        #expect(model.state.table.selectedEvent?.action == "roll", "an idle reload keeps the selection")
-        model.send(.move(.down))
+        #expect(model.state.audit.selected?.action == "roll", "an idle reload keeps the selection")
+        model.send(.audit(.move(.down)))
         model.send(.reload)
-        #expect(model.state.table.selectedEvent?.action == "create")
-        model.send(.editSelected)
-        guard case .event(let event) = model.state.modal else { Issue.record("no event details"); return }
+        #expect(model.state.audit.selected?.action == "create")
+        model.send(.audit(.details))
+        guard case .details(let sheet) = model.state.modal, case .event(let event) = sheet.subject else {
+            Issue.record("no event details"); return
+        }
         #expect(event.tokenName == "Needle token" && event.action == "create")
         model.send(.escape)
         #expect(model.state.modal == nil)
-        model.send(.openSearch)
-        "roll".forEach { _ in model.send(.searchEdit(.backspace)) }
-        "admin".forEach { model.send(.searchEdit(.insert($0))) }
-        #expect(model.state.table.events.allSatisfy { $0.actor.contains("admin") || $0.action.contains("admin") || ($0.tokenName ?? "").lowercased().contains("admin") })
+        model.send(.audit(.openSearch))
+        "roll".forEach { _ in model.send(.audit(.search(.backspace))) }
+        "admin".forEach { model.send(.audit(.search(.insert($0)))) }
+        #expect(model.state.audit.events.allSatisfy { $0.actor.contains("admin") || $0.action.contains("admin") || ($0.tokenName ?? "").lowercased().contains("admin") })
     }
 }
