@@ -34,7 +34,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TokenViewModels", dependencies: ["TokenDomain", "TokenStore"]),
-        .target(name: "TerminalUI", dependencies: ["TokenViewModels", "TokenDomain", "TokenStore", "CNCursesW"]),
+        .target(name: "TerminalUI", dependencies: ["TokenViewModels", "TokenDomain", "CNCursesW"]),
         .target(
             name: "TokenService",
             dependencies: [

@@ -1,4 +1,3 @@
-import TokenStore
 import TokenDomain
 import TokenViewModels
 

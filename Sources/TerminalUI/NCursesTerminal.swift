@@ -1,4 +1,4 @@
-import CNCursesW
+internal import CNCursesW
 import Foundation
 
 /// The ncurses backend: owns the terminal while the UI runs, paints canvases and reads keys.

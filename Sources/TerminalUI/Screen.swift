@@ -1,6 +1,5 @@
 import Foundation
 import TokenDomain
-import TokenStore
 import TokenViewModels
 
 /// Draws the whole screen for a state: a pure function from state to cells.

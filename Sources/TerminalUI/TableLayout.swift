@@ -1,6 +1,5 @@
 import Foundation
 import TokenDomain
-import TokenStore
 import TokenViewModels
 
 /// A column of the token table: its heading, the sort it stands for, and how it shrinks.

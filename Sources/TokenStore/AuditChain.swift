@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// The chain's head: how many events, the last one's id and hash. Kept elsewhere, it proves the past later.

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 extension Schema {
     /// Rows per statement when filling the search index: FTS5 merges its pending terms between statements,

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// Everything a check needs to know about the token behind one secret, read together; judged without the database.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// Fills an empty database with a believable organisation: teams, sites, people and tokens in every state.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// How one filtered list is read: which rows drive the query, and the condition every listed row passes.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// The append-only list of named migrations; a shipped migration is never edited.

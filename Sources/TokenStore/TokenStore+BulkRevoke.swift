@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// One transaction's worth of a bulk revoke.

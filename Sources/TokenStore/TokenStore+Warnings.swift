@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// One expiry warning to send: a live token that has come within a threshold of its expiry.

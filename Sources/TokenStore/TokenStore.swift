@@ -1,10 +1,10 @@
 import Foundation
-import GRDB
+internal import GRDB
 import TokenDomain
 
 /// The organisation's tokens, accounts and teams in one SQLite database; every write is one audited transaction.
 public final class TokenStore: Sendable {
-    let writer: DatabaseQueue
+    let writer: any DatabaseWriter
     let clock: any Clock
     /// Searches with at most this many candidates fetch and sort them; larger ones walk the sort index.
     let candidateLimit: Int
@@ -17,18 +17,25 @@ public final class TokenStore: Sendable {
     /// What checks on this connection have read, while nothing was committed since.
     let checkCache = CheckCache()
 
-    /// Opens the database at `path` (creating it only with `.create`), refusing files that are not ours, and migrates it.
-    /// Several stores may share a file in one process (see `OpenDatabases`); each is one SQLite connection.
-    public init(path: String, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws(TokenStoreError) {
+    /// Every store is made here, over a connection already opened and migrated, as in GRDB's demo application.
+    private init(writer: any DatabaseWriter, path: String, clock: any Clock, candidateLimit: Int, isWritable: Bool,
+                 claim: OpenDatabases.Claim?) {
+        self.writer = writer
         self.path = path
         self.clock = clock
-        candidateLimit = Self.defaultCandidateLimit
+        self.candidateLimit = candidateLimit
+        self.isWritable = isWritable
+        self.claim = claim
+    }
+
+    /// Opens the database at `path` (creating it only with `.create`), refusing files that are not ours, and migrates it.
+    /// Several stores may share a file in one process (see `OpenDatabases`); each is one SQLite connection.
+    public convenience init(path: String, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws(TokenStoreError) {
         // Creating, stamping and migrating happen one process at a time, so first commands started together agree.
         let creating = access == .create ? try DirectoryLock(around: path, creatingDirectory: true) : nil
         defer { creating?.release() }
         let prepared = try DatabaseFile.prepare(path: path, for: access, supportedVersion: Schema.version)
-        claim = prepared.claim
-        isWritable = prepared.writable
+        let writer: DatabaseQueue
         do {
             if prepared.created {
                 // Stamp the header before WAL exists, so a crash can never leave an unmarked file.
@@ -56,6 +63,20 @@ public final class TokenStore: Sendable {
         }
         // A check changes nothing, not even modes: other readers may rely on them.
         if access != .check { DatabaseFile.tightenModes(path: path) }
+        self.init(writer: writer, path: path, clock: clock, candidateLimit: Self.defaultCandidateLimit,
+                  isWritable: prepared.writable, claim: prepared.claim)
+    }
+
+    /// A private in-memory store, for tests and benchmarks; a small `candidateLimit` exercises the index walk.
+    public convenience init(inMemoryWith clock: any Clock, candidateLimit: Int = defaultCandidateLimit) throws(TokenStoreError) {
+        let writer: DatabaseQueue
+        do {
+            writer = try DatabaseQueue(configuration: Self.configuration(for: .create, writable: true))
+            try Self.migrate(writer, path: ":memory:", alreadyLocked: true)
+        } catch {
+            throw .database("cannot create in-memory database: \(error)")
+        }
+        self.init(writer: writer, path: ":memory:", clock: clock, candidateLimit: candidateLimit, isWritable: true, claim: nil)
     }
 
     deinit {
@@ -78,21 +99,6 @@ public final class TokenStore: Sendable {
     /// The candidate limit of stores on disk: both search strategies then read at most a few thousand rows.
     public static let defaultCandidateLimit = 4000
 
-    /// A private in-memory store, for tests and benchmarks; a small `candidateLimit` exercises the index walk.
-    public init(inMemoryWith clock: any Clock, candidateLimit: Int = defaultCandidateLimit) throws(TokenStoreError) {
-        path = ":memory:"
-        self.clock = clock
-        self.candidateLimit = candidateLimit
-        isWritable = true
-        claim = nil
-        do {
-            writer = try DatabaseQueue(configuration: Self.configuration(for: .create, writable: true))
-            try Self.migrate(writer, path: path, alreadyLocked: true)
-        } catch {
-            throw .database("cannot create in-memory database: \(error)")
-        }
-    }
-
     /// How long a write waits for another writer's lock before it gives up.
     static let busyTimeoutMilliseconds = 10_000
 
@@ -109,20 +115,20 @@ public final class TokenStore: Sendable {
 
     /// Every reported change must survive power loss, revokes and rolls above all. Set after opening, because
     /// GRDB's WAL set-up lowers it to NORMAL after `prepareDatabase` has run.
-    private static func requireFullSync(_ writer: DatabaseQueue) throws {
-        try writer.inDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    private static func requireFullSync(_ writer: any DatabaseWriter) throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     }
 
     /// A read-only store cannot migrate: an older schema is refused with what to do.
-    private static func requireCurrentSchema(_ writer: DatabaseQueue, path: String) throws {
-        let version = try writer.inDatabase { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+    private static func requireCurrentSchema(_ writer: any DatabaseWriter, path: String) throws {
+        let version = try writer.unsafeRead { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
         if version < Schema.version {
             throw TokenStoreError.cannotOpen(
                 path: path, reason: "its schema is older than this apitokens and it is read-only here; open it once with write access to upgrade it")
         }
     }
 
-    private static func migrate(_ writer: DatabaseQueue, path: String, alreadyLocked: Bool) throws {
+    private static func migrate(_ writer: any DatabaseWriter, path: String, alreadyLocked: Bool) throws {
         try requireFullSync(writer)
         if try !writer.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
             let lock = alreadyLocked ? nil : try DirectoryLock(around: path, creatingDirectory: false)
@@ -130,17 +136,14 @@ public final class TokenStore: Sendable {
             try Schema.migrator.migrate(writer)
         }
         // Stamp only when needed: a write on every open would cost a commit and a checkpoint per command.
-        let stamped = try writer.inDatabase { db in
+        let stamped = try writer.unsafeRead { db in
             try Int64.fetchOne(db, sql: "PRAGMA application_id") == Int64(DatabaseFile.applicationID)
                 && Int32.fetchOne(db, sql: "PRAGMA user_version") == Schema.version
         }
         if stamped { return }
-        try writer.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")
-                try db.execute(sql: "PRAGMA user_version = \(Schema.version)")
-                return .commit
-            }
+        try writer.write { db in
+            try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")
+            try db.execute(sql: "PRAGMA user_version = \(Schema.version)")
         }
     }
 
@@ -156,18 +159,13 @@ public final class TokenStore: Sendable {
         }
     }
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, translating database errors at the boundary.
+    /// Runs `body` in one transaction (GRDB's `write` begins it IMMEDIATE, so writers queue rather than deadlock),
+    /// translating database errors at the boundary.
     func write<T>(_ body: (Database) throws -> T) throws(TokenStoreError) -> T {
         do {
-            return try writer.writeWithoutTransaction { db in
+            return try writer.write { db in
                 checkCache.invalidate()
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw TokenStoreError.database("transaction produced no result") }
-                return result
+                return try body(db)
             }
         } catch {
             throw Self.translate(error)
@@ -180,7 +178,7 @@ public final class TokenStore: Sendable {
     /// would prepare two more statements per read, a third of what a verify costs.
     func read<T>(_ body: (Database) throws -> T) throws(TokenStoreError) -> T {
         do {
-            return try writer.inDatabase(body)
+            return try writer.unsafeRead(body)
         } catch {
             throw Self.translate(error)
         }
@@ -253,8 +251,8 @@ extension AuditEvent {
 extension TokenStore {
     /// Reports every statement this store runs from now on, arguments written in, or stops when `observer` is nil.
     /// For benchmarks, which replay them through the bare SQLite API; the text can hold secret hashes, never log it.
-    public func traceStatements(_ observer: (@Sendable (String) -> Void)?) {
-        try? writer.inDatabase { db in
+    package func traceStatements(_ observer: (@Sendable (String) -> Void)?) {
+        try? writer.writeWithoutTransaction { db in
             guard let observer else { return db.trace(options: .statement, nil) }
             db.trace(options: .statement) { event in
                 guard case .statement(let statement) = event else { return }

@@ -58,14 +58,22 @@ struct APITokens: ParsableCommand {
                 exit(withError: error)
             }
             // Help and version exit through here with success; real usage errors get one line and status 2.
-            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let message = oneLine(self.message(for: error))
             fail("\(message) (see --help)", status: code == .failure || code.rawValue == 64 ? 2 : code.rawValue)
         }
     }
 
+    /// The parser's message on one line: a list of valid values after a colon is joined with commas.
+    private static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let first = lines.first else { return message }
+        guard first.hasSuffix(":"), lines.count > 1 else { return first }
+        return first + " " + lines.dropFirst().map { $0.hasPrefix("- ") ? String($0.dropFirst(2)) : $0 }.joined(separator: ", ")
+    }
+
     /// One line on stderr and the exit. Messages can quote arguments, which may hold control characters.
     private static func fail(_ message: String, status: Int32 = 2) -> Never {
-        StandardError.write("apitokens: \(Sanitized.visible(message))\n")
+        Output.warn(message)
         Foundation.exit(status)
     }
 }

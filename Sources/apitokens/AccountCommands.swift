@@ -24,7 +24,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 let account = try session.store.addAccount(login: login, name: name, role: role, teams: team, by: session.actor)
-                print("Added \(account.login) as \(account.role.rawValue)")
+                Output.say("Added \(account.login) as \(account.role.rawValue)")
             }
         }
 
@@ -53,7 +53,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.setRole(login: login, role: role, by: session.actor)
-                print("\(Sanitized.visible(login)) is now \(role.rawValue)")
+                Output.say("\(login) is now \(role.rawValue)")
             }
         }
 
@@ -66,7 +66,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.join(login: login, team: team, by: session.actor)
-                print("\(Sanitized.visible(login)) joined \(Sanitized.visible(team))")
+                Output.say("\(login) joined \(team)")
             }
         }
 
@@ -80,7 +80,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.leave(login: login, team: team, by: session.actor)
-                print("\(Sanitized.visible(login)) left \(Sanitized.visible(team))")
+                Output.say("\(login) left \(team)")
             }
         }
 
@@ -92,7 +92,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.removeAccount(login: login, by: session.actor)
-                print("Removed \(Sanitized.visible(login))")
+                Output.say("Removed \(login)")
             }
         }
     }

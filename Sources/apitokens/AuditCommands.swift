@@ -77,9 +77,9 @@ extension APITokens.Audit {
                 try Output.json(VerifyJSON(intact: result.isIntact, events: result.count, problem: result.problem,
                                            event_id: result.eventID))
             } else if let problem = result.problem {
-                print("broken: \(problem)")
+                Output.say("broken: \(problem)")
             } else {
-                print("intact: \(result.count) events" + (known == nil ? "" : ", through the head you gave")
+                Output.say("intact: \(result.count) events" + (known == nil ? "" : ", through the head you gave")
                       + String(format: " (%.2f s)", took))
             }
             if !result.isIntact { throw ExitCode(1) }
@@ -99,7 +99,7 @@ extension APITokens.Audit {
                 struct HeadJSON: Encodable { let count: Int, last_event_id: Int64, hash: String }
                 return try Output.json(HeadJSON(count: head.count, last_event_id: head.lastID, hash: AuditDigest.hex(head.hash)))
             }
-            print("\(head.count) \(AuditDigest.hex(head.hash))")
+            Output.say("\(head.count) \(AuditDigest.hex(head.hash))")
         }
     }
 }
@@ -131,6 +131,6 @@ enum Moment {
         if let day = try? Date(trimmed + "T00:00:00Z", strategy: Date.ISO8601FormatStyle()),
            RFC3339.string(day).hasPrefix(trimmed) { return day }
         throw TokenDomain.ValidationError(
-            "'\(Sanitized.visible(text))' is not a time: use 2026-12-01T09:30:00Z, 2026-12-01, or 24h / 7d ago")
+            "'\(text)' is not a time: use 2026-12-01T09:30:00Z, 2026-12-01, or 24h / 7d ago")
     }
 }

@@ -34,11 +34,11 @@ extension APITokens {
             // The interface opens its own store on the file: one store per file per process.
             store.close()
             if seedOnly {
-                print("Seeded \(tokens) tokens into \(Sanitized.visible(options.databasePath))")
+                Output.say("Seeded \(tokens) tokens into \(options.databasePath)")
                 return
             }
             try openUI(try Session(options))
-            print("The demo database stays at \(Sanitized.visible(options.databasePath))")
+            Output.say("The demo database stays at \(options.databasePath)")
         }
     }
 }

@@ -41,7 +41,7 @@ struct Session {
             throw CommandFailure.refused("--as is for administrators only; \(own.login) is a \(own.role.label)")
         }
         guard let account = try store.account(login: other) else {
-            throw CommandFailure.refused("no account '\(Sanitized.visible(other))' to act as")
+            throw CommandFailure.refused("no account '\(other)' to act as")
         }
         actor = account
     }

@@ -46,7 +46,7 @@ extension APITokens {
         func run() throws {
             let secret = try secretFile.map { file -> Data in
                 guard let data = FileManager.default.contents(atPath: file), !data.trimmingTrailingNewline().isEmpty else {
-                    throw CommandFailure.refused("cannot read the secret file \(Sanitized.visible(file)), or it is empty")
+                    throw CommandFailure.refused("cannot read the secret file \(file), or it is empty")
                 }
                 return data.trimmingTrailingNewline()
             }
@@ -54,7 +54,7 @@ extension APITokens {
             let thresholds = try thresholds()
             if dryRun {
                 for warning in try session.store.dueWarnings(within: thresholds, by: session.actor) {
-                    print("would warn: token \(warning.token.id) '\(Sanitized.visible(warning.token.name))' expires "
+                    Output.say("would warn: token \(warning.token.id) '\(warning.token.name)' expires "
                           + "\(Output.time(warning.token.expiresAt)) (within \(warning.within))")
                 }
                 return
@@ -68,12 +68,12 @@ extension APITokens {
                 // Recorded as each one goes, so a run stopped halfway never sends again what it delivered.
                 let failure = RunToCompletion.value { await deliveries.send(warning) }
                 try session.store.finishWarning(warning, delivered: failure == nil)
-                let what = "token \(warning.token.id) '\(Sanitized.visible(warning.token.name))' (within \(warning.within))"
+                let what = "token \(warning.token.id) '\(warning.token.name)' (within \(warning.within))"
                 if let failure {
                     failed += 1
-                    StandardError.write("apitokens: notify: \(what) not delivered: \(failure); it is tried again next run\n")
+                    Output.warn("notify: \(what) not delivered: \(failure); it is tried again next run")
                 } else {
-                    print("warned: \(what)")
+                    Output.say("warned: \(what)")
                 }
             }
             if failed > 0 { throw ExitCode(1) }
@@ -141,7 +141,7 @@ final class Deliveries: Sendable {
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return "the TLS handshake failed" }
         if text.contains("DNS") || text.contains("resolve") || text.contains("NXDOMAIN") { return "the host name did not resolve" }
         // Anything else in one short line, without the library's internals.
-        return "the request failed (" + Sanitized.visible(String(text.prefix { $0 != "\n" }.prefix(120))) + ")"
+        return "the request failed (" + String(text.prefix { $0 != "\n" }.prefix(120)) + ")"
     }
 }
 

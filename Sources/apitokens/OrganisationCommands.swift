@@ -18,7 +18,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 let team = try session.store.addTeam(name: name, by: session.actor)
-                print("Added team \(Sanitized.visible(team.name))")
+                Output.say("Added team \(team.name)")
             }
         }
 
@@ -47,7 +47,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.removeTeam(name: name, by: session.actor)
-                print("Removed team \(Sanitized.visible(name))")
+                Output.say("Removed team \(name)")
             }
         }
     }
@@ -68,7 +68,7 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.addSite(name: name, team: team, by: session.actor)
-                print("Added site \(Sanitized.visible(name)) to \(Sanitized.visible(team))")
+                Output.say("Added site \(name) to \(team)")
             }
         }
 
@@ -82,7 +82,7 @@ extension APITokens {
                 let session = try Session(global)
                 let teams = try session.store.teams()
                 if let team, !teams.contains(where: { $0.name.caseInsensitiveCompare(team) == .orderedSame }) {
-                    throw CommandFailure.refused("no team '\(Sanitized.visible(team))'")
+                    throw CommandFailure.refused("no team '\(team)'")
                 }
                 let rows = teams.filter { team == nil || $0.name.caseInsensitiveCompare(team ?? "") == .orderedSame }
                     .flatMap { team in team.sites.map { (team: team.name, site: $0) } }
@@ -104,10 +104,9 @@ extension APITokens {
             func run() throws {
                 let session = try Session(global)
                 try session.store.removeSite(name: name, team: team, by: session.actor)
-                print("Removed site \(Sanitized.visible(name)) from \(Sanitized.visible(team))")
+                Output.say("Removed site \(name) from \(team)")
             }
         }
     }
 }
 
-extension Role: ExpressibleByArgument {}

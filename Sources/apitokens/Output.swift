@@ -52,8 +52,19 @@ struct AccountJSON: Encodable {
     }
 }
 
-/// Printing for people (aligned columns) and for scripts (JSON).
+/// Printing for people (lines and aligned columns) and for scripts (JSON). Everything a command prints goes through
+/// here, and every line is made safe for the terminal on the way: stored text can hold control characters.
 enum Output {
+    /// One line on stdout (or stderr), its control and bidi characters made visible.
+    static func say(_ line: String, onStandardError: Bool = false) {
+        if onStandardError { StandardError.write(Sanitized.visible(line) + "\n") } else { print(Sanitized.visible(line)) }
+    }
+
+    /// One line on stderr, after `apitokens: `, made visible the same way.
+    static func warn(_ line: String) {
+        StandardError.write("apitokens: \(Sanitized.visible(line))\n")
+    }
+
     /// Writes a value as JSON on stdout (pretty unless told otherwise), with every control character escaped.
     static func json(_ value: some Encodable, pretty: Bool = true) throws {
         let encoder = JSONEncoder()
@@ -84,8 +95,8 @@ enum Output {
             zip(cells, widths).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        print(line(headings))
-        safeRows.forEach { print(line($0)) }
+        say(line(headings))
+        safeRows.forEach { say(line($0)) }
     }
 
     /// A moment as shown in text listings, or a dash.

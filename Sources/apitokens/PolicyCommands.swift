@@ -42,8 +42,8 @@ extension APITokens.PolicyCommand {
                 return try Output.json(PolicyJSON(max_lifetime: policy.maxLifetimeDays.map { ExpiresIn.days($0).text },
                                                   require_ip_allowlist: policy.requireIPAllowList))
             }
-            print("Max lifetime       \(policy.maxLifetimeDays.map { ExpiresIn.days($0).label } ?? "none")")
-            print("IP allow-list      \(policy.requireIPAllowList ? "required" : "not required")")
+            Output.say("Max lifetime       \(policy.maxLifetimeDays.map { ExpiresIn.days($0).label } ?? "none")")
+            Output.say("IP allow-list      \(policy.requireIPAllowList ? "required" : "not required")")
         }
     }
 
@@ -68,7 +68,7 @@ extension APITokens.PolicyCommand {
             if text.trimmingCharacters(in: .whitespaces).lowercased() == "none" { return nil }
             guard let days = try? ExpiresIn(parsing: text).days else {
                 throw TokenDomain.ValidationError(
-                    "invalid --max-lifetime '\(Sanitized.visible(text))': use Nd with 1 ≤ N ≤ \(ExpiresIn.maximumDays), 1y, or none")
+                    "invalid --max-lifetime '\(text)': use Nd with 1 ≤ N ≤ \(ExpiresIn.maximumDays), 1y, or none")
             }
             return days
         }
@@ -79,10 +79,10 @@ extension APITokens.PolicyCommand {
             if let maxLifetime { policy.maxLifetimeDays = try Self.days(maxLifetime) }
             if let requireIpAllowlist { policy.requireIPAllowList = requireIpAllowlist }
             let saved = try session.store.setOrganisationPolicy(policy, by: session.actor)
-            print("Policy: \(saved.summary)")
+            Output.say("Policy: \(saved.summary)")
             let breaking = try session.store.exactCount(matching: TokenFilter(breaksPolicy: true), by: session.actor)
             if breaking > 0 {
-                print("\(breaking) live token\(breaking == 1 ? " breaks" : "s break") it; see: apitokens policy check")
+                Output.say("\(breaking) live token\(breaking == 1 ? " breaks" : "s break") it; see: apitokens policy check")
             }
         }
     }
@@ -121,7 +121,7 @@ extension APITokens.PolicyCommand {
                 }
                 try Output.json(tokens.map { BreachJSON(token: TokenJSON(token: $0, now: store.now), violations: policy.violations(of: $0)) })
             } else if tokens.isEmpty {
-                print("Every live token keeps the policy (\(policy.summary))")
+                Output.say("Every live token keeps the policy (\(policy.summary))")
             } else {
                 Output.table(["ID", "NAME", "TYPE", "CREATED BY", "EXPIRES IN", "ALLOWED IPS", "BREAKS"], tokens.map {
                     [String($0.id), $0.name, $0.kind.label, $0.owner, $0.expiresIn.text, $0.allowedIPs.summary,
@@ -133,7 +133,7 @@ extension APITokens.PolicyCommand {
                 if !yes { try Confirm.ask("Revoke these \(tokens.count) tokens? Anything using them stops working at once.") }
                 let done = try BulkRevoke.run(store, filter, upTo: last, total: tokens.count,
                                               reason: "breaks the policy: \(policy.summary)", by: session.actor)
-                StandardError.write("Revoked \(done) token\(done == 1 ? "" : "s") that broke the policy\n")
+                Output.say("Revoked \(done) token\(done == 1 ? "" : "s") that broke the policy", onStandardError: true)
             }
             throw ExitCode(1)
         }

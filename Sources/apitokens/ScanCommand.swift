@@ -37,7 +37,7 @@ extension APITokens {
 
         func run() throws {
             for path in paths where !FileManager.default.fileExists(atPath: path) {
-                throw CommandFailure.refused("no file or directory '\(Sanitized.visible(path))'")
+                throw CommandFailure.refused("no file or directory '\(path)'")
             }
             FileScan.allowEveryDescriptor()
             var scan = FileScan()
@@ -79,8 +79,7 @@ extension APITokens {
 
         private func report(_ outcomes: [FindingOutcome], to stream: Stream) {
             for outcome in outcomes {
-                let line = Sanitized.visible(outcome.line)
-                if stream == .standardOutput { print(line) } else { StandardError.write(line + "\n") }
+                Output.say(outcome.line, onStandardError: stream != .standardOutput)
             }
         }
     }
@@ -244,7 +243,7 @@ struct FileScan {
 
     private func skip(_ path: String, _ why: String) {
         progress.finish()
-        StandardError.write("apitokens: skipped \(Sanitized.visible(SecretScanner.redacting(path))): \(why)\n")
+        Output.warn("skipped \(SecretScanner.redacting(path)): \(why)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TokenDomain
 
 /// Asks a yes/no question on the terminal; anything but yes, or no terminal to ask on, refuses.
 enum Confirm {
@@ -6,7 +7,7 @@ enum Confirm {
         guard isatty(STDIN_FILENO) == 1 else {
             throw CommandFailure.refused("refusing without confirmation; add --yes")
         }
-        StandardError.write(question + " [y/N] ")
+        StandardError.write(Sanitized.visible(question) + " [y/N] ")
         guard let answer = readLine(), answer.lowercased().hasPrefix("y") else {
             throw CommandFailure.refused("nothing changed")
         }

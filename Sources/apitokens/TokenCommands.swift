@@ -18,20 +18,11 @@ extension APITokens {
     }
 }
 
-extension TokenKind: ExpressibleByArgument {}
-extension TokenStatus: ExpressibleByArgument {}
-extension TokenSort: ExpressibleByArgument {}
-
 /// Turns command-line text into domain values, with one-line errors.
 enum Parse {
-    static func permissions(_ ids: [String]) throws -> PermissionSet? {
-        guard !ids.isEmpty else { return nil }
-        return PermissionSet(try ids.flatMap { $0.split(separator: ",") }.map { try Permission.parse(String($0)) })
-    }
-
     static func team(_ name: String, in store: TokenStore) throws -> TokenDomain.Team {
         guard let team = try store.teams().first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-            throw CommandFailure.refused("no team '\(Sanitized.visible(name))' (see: apitokens team list)")
+            throw CommandFailure.refused("no team '\(name)' (see: apitokens team list)")
         }
         return team
     }
@@ -58,19 +49,21 @@ extension APITokens.TokenCommand {
         @Option(help: "personal (anyone) or admin (admins only).") var kind: TokenKind = .personal
         @Option(help: "The team whose sites the token may reach.") var team: String
         @Option(name: .customLong("permission"), help: "A permission id; repeat for several (default read_site).")
-        var permissions: [String] = []
-        @Option(name: .customLong("expires-in"), help: "7d, 30d, 60d, 90d, 1y, never, or Nd up to 366d.")
-        var expiresIn = "30d"
-        @Option(name: .customLong("ip"), help: "Allowed IP addresses and CIDR ranges, comma-separated (default any).")
-        var ip = ""
+        var permissions: [Permission] = []
+        @Option(name: .customLong("expires-in"), help: "7d, 30d, 60d, 90d, 1y, never, or Nd up to 366d.",
+                transform: { try ExpiresIn(parsing: $0) })
+        var expiresIn = ExpiresIn.standard
+        @Option(name: .customLong("ip"), help: "Allowed IP addresses and CIDR ranges, comma-separated (default any).",
+                transform: { try IPAllowList(parsing: $0) })
+        var ip = IPAllowList.any
         @Flag(help: "Print the token and its secret as JSON.") var json = false
 
         func run() throws {
             let session = try Session(global)
             let draft = TokenDraft(
                 name: name, kind: kind, teamID: try Parse.team(team, in: session.store).id,
-                permissions: try Parse.permissions(permissions) ?? PermissionSet([.readSite]),
-                expiresIn: try ExpiresIn(parsing: expiresIn), allowedIPs: try IPAllowList(parsing: ip))
+                permissions: permissions.isEmpty ? PermissionSet([.readSite]) : PermissionSet(permissions),
+                expiresIn: expiresIn, allowedIPs: ip)
             let (token, secret) = try session.store.create(draft, by: session.actor)
             if json {
                 try Output.json(RevealJSON(token: TokenJSON(token: token, now: session.store.now), secret: secret.text))
@@ -146,7 +139,7 @@ extension APITokens.TokenCommand {
                 ("Last used", token.lastUsedAt.map { Output.time($0) + (token.lastUsedIP.map { " from \($0)" } ?? "") } ?? "never"),
             ]
             for (label, value) in fields {
-                print(label.padding(toLength: 12, withPad: " ", startingAt: 0) + Sanitized.visible(value))
+                Output.say(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
             }
         }
     }
@@ -161,25 +154,29 @@ extension APITokens.TokenCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The token's id.") var id: Int64
         @Option(help: "New name.") var name: String?
-        @Option(name: .customLong("expires-in"), help: "7d, 30d, 60d, 90d, 1y, never, or Nd up to 366d.") var expiresIn: String?
-        @Option(name: .customLong("ip"), help: "New allow-list; an empty string allows any address.") var ip: String?
+        @Option(name: .customLong("expires-in"), help: "7d, 30d, 60d, 90d, 1y, never, or Nd up to 366d.",
+                transform: { try ExpiresIn(parsing: $0) })
+        var expiresIn: ExpiresIn?
+        @Option(name: .customLong("ip"), help: "New allow-list; an empty string allows any address.",
+                transform: { try IPAllowList(parsing: $0) })
+        var ip: IPAllowList?
         @Option(help: "New team.") var team: String?
-        @Option(name: .customLong("permission"), help: "Replaces the permissions; repeat for several.") var permissions: [String] = []
+        @Option(name: .customLong("permission"), help: "Replaces the permissions; repeat for several.") var permissions: [Permission] = []
 
         func run() throws {
             let session = try Session(global)
             let token = try Parse.visibleToken(id, session)
             var draft = TokenDraft(token)
             if let name { draft.name = name }
-            if let expiresIn { draft.expiresIn = try ExpiresIn(parsing: expiresIn) }
-            if let ip { draft.allowedIPs = try IPAllowList(parsing: ip) }
+            if let expiresIn { draft.expiresIn = expiresIn }
+            if let ip { draft.allowedIPs = ip }
             if let team { draft.teamID = try Parse.team(team, in: session.store).id }
-            if let permissions = try Parse.permissions(permissions) { draft.permissions = permissions }
+            if !permissions.isEmpty { draft.permissions = PermissionSet(permissions) }
             let saved = try session.store.edit(id: id, expectedVersion: token.version, to: draft, by: session.actor)
             if saved.version == token.version {
-                return print("Token \(saved.id) '\(Sanitized.visible(saved.name))' already has these values; nothing was changed")
+                return Output.say("Token \(saved.id) '\(saved.name)' already has these values; nothing was changed")
             }
-            print("Saved token \(saved.id) '\(Sanitized.visible(saved.name))', expires \(saved.expiresAt.map(RFC3339.string) ?? "never")")
+            Output.say("Saved token \(saved.id) '\(saved.name)', expires \(saved.expiresAt.map(RFC3339.string) ?? "never")")
         }
     }
 
@@ -193,7 +190,7 @@ extension APITokens.TokenCommand {
         func run() throws {
             let session = try Session(global)
             let token = try session.store.refresh(id: id, by: session.actor)
-            print("Refreshed token \(token.id) '\(Sanitized.visible(token.name))', expires \(Output.time(token.expiresAt))")
+            Output.say("Refreshed token \(token.id) '\(token.name)', expires \(Output.time(token.expiresAt))")
         }
     }
 
@@ -279,10 +276,10 @@ extension APITokens.TokenCommand {
             let session = try Session(global)
             if isBulk { return try runBulk(session) }
             let tokens = try ids.map { try Parse.visibleToken($0, session) }
-            let names = tokens.map { "'\(Sanitized.visible($0.name))'" }.joined(separator: ", ")
+            let names = tokens.map { "'\($0.name)'" }.joined(separator: ", ")
             if !yes { try Confirm.ask("Revoke \(names)? Anything using \(tokens.count == 1 ? "it" : "them") stops working at once.") }
             for token in try session.store.revoke(ids: ids, by: session.actor) {
-                print("Revoked token \(token.id) '\(Sanitized.visible(token.name))'")
+                Output.say("Revoked token \(token.id) '\(token.name)'")
             }
         }
 
@@ -296,7 +293,7 @@ extension APITokens.TokenCommand {
             if dryRun {
                 let tokens = try store.tokens(matching: filter, order: TokenOrder(.created), by: session.actor)
                 if json { return try Output.json(tokens.map { TokenJSON(token: $0, now: store.now) }) }
-                print("Would revoke \(tokens.count) token\(tokens.count == 1 ? "" : "s") (\(Sanitized.visible(what))):")
+                Output.say("Would revoke \(tokens.count) token\(tokens.count == 1 ? "" : "s") (\(what)):")
                 return Output.table(["ID", "NAME", "TYPE", "CREATED BY", "TEAM", "LAST USED", "EXPIRES AT"], tokens.map {
                     [String($0.id), $0.name, $0.kind.label, $0.owner, $0.team,
                      $0.lastUsedAt.map(Output.time) ?? "never", Output.time($0.expiresAt)]
@@ -305,15 +302,15 @@ extension APITokens.TokenCommand {
             // Only what exists when it is counted and confirmed: tokens made while it runs are not part of it.
             let last = try store.lastTokenID()
             let total = try store.exactCount(matching: filter, by: session.actor)
-            guard total > 0 else { return print("No live token is \(Sanitized.visible(what)); nothing revoked") }
+            guard total > 0 else { return Output.say("No live token is \(what); nothing revoked") }
             if !yes {
                 let first = try store.tokens(matching: filter, order: TokenOrder(.created), limit: 3, by: session.actor)
-                let names = first.map { "'\(Sanitized.visible($0.name))'" }.joined(separator: ", ") + (total > first.count ? ", …" : "")
-                try Confirm.ask("Revoke \(total) token\(total == 1 ? "" : "s") \(Sanitized.visible(what)) (\(names))? "
+                let names = first.map { "'\($0.name)'" }.joined(separator: ", ") + (total > first.count ? ", …" : "")
+                try Confirm.ask("Revoke \(total) token\(total == 1 ? "" : "s") \(what) (\(names))? "
                                 + "Anything using them stops working at once.")
             }
             let done = try BulkRevoke.run(store, filter, upTo: last, total: total, reason: "bulk: \(what)", by: session.actor)
-            print("Revoked \(done) token\(done == 1 ? "" : "s") (\(Sanitized.visible(what)))")
+            Output.say("Revoked \(done) token\(done == 1 ? "" : "s") (\(what))")
         }
     }
 }

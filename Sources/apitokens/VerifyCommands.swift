@@ -113,14 +113,14 @@ extension APITokens {
                 try Self.printCompact(Introspection(token: token, granted: granted, previousSecret: previousSecret))
             case .inactive(let reason), .outOfScope(let reason):
                 print(#"{"active":false}"#)
-                if explain { StandardError.write("apitokens: inactive: \(Sanitized.visible(reason))\n") }
+                if explain { Output.warn("inactive: \(reason)") }
                 throw ExitCode(1)
             }
         }
 
         static func address(_ text: String) throws -> IPAddress {
             guard let address = IPAddress(Substring(text)) else {
-                throw CommandFailure.refused("--ip '\(Sanitized.visible(text))' is not an IP address")
+                throw CommandFailure.refused("--ip '\(text)' is not an IP address")
             }
             return address
         }
