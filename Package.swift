@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // `apitokens notify` posts expiry warnings to a webhook.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // config.toml: the UI's keys and colours.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(
@@ -34,7 +36,9 @@ let package = Package(
         ),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TokenViewModels", dependencies: ["TokenDomain", "TokenStore"]),
-        .target(name: "TerminalUI", dependencies: ["TokenViewModels", "TokenDomain", "CNCursesW"]),
+        .target(name: "TerminalUI", dependencies: [
+            "TokenViewModels", "TokenDomain", "CNCursesW", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .target(
             name: "TokenService",
             dependencies: [

@@ -28,5 +28,6 @@ static inline mmask_t shim_button5_pressed(void) { return BUTTON5_PRESSED; }
 static inline mmask_t shim_button5_pressed(void) { return 0; }
 #endif
 static inline mmask_t shim_all_mouse_events(void) { return ALL_MOUSE_EVENTS; }
+static inline int shim_colors(void) { return COLORS; }
 
 #endif

@@ -1,8 +1,22 @@
 import TokenDomain
 
-/// Colours a cell can ask for; the backend drops them under `NO_COLOR`.
+/// What a coloured cell means; the palette (config.toml's `[colors]`) decides the colour, and `NO_COLOR` drops it.
 public enum Color: Int, Hashable, Sendable, CaseIterable {
-    case red = 1, yellow, green, cyan, blue, magenta
+    /// Expired rows, errors, the revoke dialog.
+    case danger = 1
+    /// Expiring rows and the secret's warning.
+    case warning
+    /// Done: the status line after a change, the secret dialog, the save button.
+    case success
+    /// Tabs, key names, focus, frames.
+    case accent
+    /// Marked rows.
+    case mark
+    /// The search box.
+    case search
+
+    /// The name used in config.toml and `apitokens keys`.
+    public var name: String { "\(self)" }
 }
 
 /// How a cell is drawn.

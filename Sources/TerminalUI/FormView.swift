@@ -19,11 +19,11 @@ enum FormView {
             form.focus == field ? Style(bold: true, reverse: true) : Style(underline: true)
         }
         func label(_ text: String, _ field: TokenForm.Field, _ canvas: inout Canvas, _ x: Int, _ y: Int) {
-            canvas.put(text, x: x, y: y, style: form.focus == field ? Style(bold: true, color: .cyan) : Style(bold: true))
+            canvas.put(text, x: x, y: y, style: form.focus == field ? Style(bold: true, color: .accent) : Style(bold: true))
         }
         func error(_ field: TokenForm.Field, _ canvas: inout Canvas, _ x: Int, _ y: Int, _ used: Int, _ inner: Int) {
             guard let message = form.errors[field] else { return }
-            canvas.put("✗ " + message, x: x + used + 1, y: y, style: Style(bold: true, color: .red), maxWidth: inner - used - 1)
+            canvas.put("✗ " + message, x: x + used + 1, y: y, style: Style(bold: true, color: .danger), maxWidth: inner - used - 1)
         }
         func textLine(_ title: String, _ field: TokenForm.Field, _ text: TextField, placeholder: String) -> Line {
             Line(field: field) { canvas, x, y, inner in
@@ -35,7 +35,7 @@ enum FormView {
                 if form.focus == field {
                     let hidden = text.text.count - String(text.text.suffix(boxWidth - 1)).count
                     let before = String(text.text.dropFirst(hidden).prefix(max(0, text.cursor - hidden)))
-                    canvas.restyle(x: x + valueX + DisplayWidth.of(before), y: y, width: 1, style: Style(underline: true, color: .cyan))
+                    canvas.restyle(x: x + valueX + DisplayWidth.of(before), y: y, width: 1, style: Style(underline: true, color: .accent))
                 }
                 error(field, &canvas, x + valueX, y, boxWidth, inner - valueX)
             }
@@ -103,12 +103,12 @@ enum FormView {
         lines.append(Line(field: .submit) { canvas, x, y, inner in
             let create = " \(form.submitLabel) "
             let used = canvas.put(create, x: x + valueX, y: y,
-                                  style: form.focus == .submit ? Style(bold: true, reverse: true, color: .green) : Style(bold: true))
+                                  style: form.focus == .submit ? Style(bold: true, reverse: true, color: .success) : Style(bold: true))
             canvas.put(" Cancel ", x: x + valueX + used + 2, y: y,
                        style: form.focus == .cancel ? Style(bold: true, reverse: true) : Style())
             // Beside-field errors may be cut short; the focused field's error is spelled out here in full.
             if let message = form.errors[.submit] ?? form.errors[form.focus] {
-                canvas.put("✗ " + message, x: x, y: y + 1, style: Style(bold: true, color: .red), maxWidth: inner)
+                canvas.put("✗ " + message, x: x, y: y + 1, style: Style(bold: true, color: .danger), maxWidth: inner)
             }
         })
         lines.append(Line(field: nil) { _, _, _, _ in })
@@ -116,7 +116,7 @@ enum FormView {
         let height = min(state.height - 2, lines.count + 2)
         let top = max(0, (state.height - 1 - height) / 2)
         let left = (state.width - width) / 2
-        canvas.box(x: left, y: top, width: width, height: height, title: form.title, style: Style(color: .cyan))
+        canvas.box(x: left, y: top, width: width, height: height, title: form.title, style: Style(color: .accent))
         let visible = height - 2
         let focusIndex = lines.firstIndex { $0.field == form.focus } ?? 0
         let first = min(max(0, focusIndex - visible / 2), max(0, lines.count - visible))

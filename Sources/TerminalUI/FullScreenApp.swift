@@ -15,13 +15,16 @@ public enum FullScreenApp {
         public let helpLength: (AppState) -> Int
     }
 
-    /// Runs the UI until the person quits; the terminal is restored however it ends.
-    public static func run(makeModel: (Surroundings) -> AppModel) {
-        let terminal = NCursesTerminal()
+    /// Runs the UI until the person quits, with the keys and colours of `configuration` (whose problem, if any, is
+    /// the first status line); the terminal is restored however it ends.
+    public static func run(configuration: Configuration = Configuration.load(), makeModel: (Surroundings) -> AppModel) {
+        let keys = configuration.keys
+        let terminal = NCursesTerminal(palette: configuration.palette)
         defer { terminal.close() }
         let clipboard = OSC52Clipboard { NCursesTerminal.writeRaw($0) }
         let (width, height) = terminal.size
-        let model = makeModel(Surroundings(clipboard: clipboard, width: width, height: height, helpLength: Keybindings.helpLength))
+        let model = makeModel(Surroundings(clipboard: clipboard, width: width, height: height, helpLength: keys.helpLength))
+        if let problem = configuration.problem { model.report(problem) }
         var typedAhead: Key?
         while !model.state.quit {
             let key: Key
@@ -29,7 +32,7 @@ public enum FullScreenApp {
                 key = waiting
             } else if model.state.bulkRevoke != nil {
                 // A bulk revoke goes one batch per turn, painting its progress, and reads keys between batches.
-                terminal.paint(Screen.render(model.state))
+                terminal.paint(Screen.render(model.state, keys: keys))
                 guard let next = terminal.readKey(timeout: 0) else {
                     if terminal.isHungUp { return }
                     model.send(.bulkRevokeStep)
@@ -37,7 +40,7 @@ public enum FullScreenApp {
                 }
                 key = next
             } else {
-                terminal.paint(Screen.render(model.state))
+                terminal.paint(Screen.render(model.state, keys: keys))
                 guard let next = terminal.readKey(timeout: reloadInterval) else {
                     if terminal.isHungUp { return }
                     model.send(.reload)
@@ -47,7 +50,7 @@ public enum FullScreenApp {
             }
             // A key already waiting supersedes this one's search query and frame: only the last is worth showing.
             typedAhead = terminal.readKey(timeout: 0)
-            switch Keybindings.action(for: key, in: model.state) {
+            switch keys.action(for: key, in: model.state) {
             case .suspend?:
                 terminal.suspend()
                 let (width, height) = terminal.size

@@ -1,3 +1,5 @@
+import TokenDomain
+
 /// A key press or mouse click, decoded from the terminal.
 public enum Key: Hashable, Sendable {
     case character(Character)
@@ -34,5 +36,35 @@ public enum Key: Hashable, Sendable {
         case .scrollDown: "Wheel down"
         case .resize: "Resize"
         }
+    }
+}
+
+extension Key {
+    /// The keys a person can name in config.toml, by the names written there.
+    static let named: [(name: String, key: Key)] = [
+        ("Up", .up), ("Down", .down), ("Left", .left), ("Right", .right), ("PgUp", .pageUp), ("PgDn", .pageDown),
+        ("Home", .home), ("End", .end), ("Tab", .tab), ("Shift-Tab", .backTab), ("Enter", .enter), ("Esc", .escape),
+        ("Backspace", .backspace), ("Delete", .delete), ("F1", .f1), ("Space", .character(" ")),
+    ]
+
+    /// Reads a key as config.toml writes it: `x`, `Enter`, `PgDn`, `Ctrl-S`; nil for anything else.
+    public init?(configName text: String) {
+        if let named = Self.named.first(where: { $0.name.caseInsensitiveCompare(text) == .orderedSame }) {
+            self = named.key
+        } else if text.count == 1, let character = text.first, !character.isWhitespace,
+                  !character.unicodeScalars.contains(where: Sanitized.isControl) {
+            self = .character(character)
+        } else if text.lowercased().hasPrefix("ctrl-"), text.count == 6, let letter = text.last?.lowercased().first,
+                  letter.isASCII, letter.isLetter {
+            self = .control(letter)
+        } else {
+            return nil
+        }
+    }
+
+    /// How config.toml and `apitokens keys` write the key.
+    public var configName: String {
+        if let named = Self.named.first(where: { $0.key == self }) { return named.name }
+        return label
     }
 }

@@ -7,8 +7,8 @@ public final class NCursesTerminal {
     private let useColor: Bool
     private var open = true
 
-    /// Takes over the terminal: UTF-8 locale, raw keys, fast Esc, mouse, colours unless `NO_COLOR`.
-    public init() {
+    /// Takes over the terminal: UTF-8 locale, raw keys, fast Esc, mouse, the palette's colours unless `NO_COLOR`.
+    public init(palette: Palette = .standard) {
         Self.chooseUTF8Locale()
         Self.installRestoreHandlers()
         initscr()
@@ -28,9 +28,11 @@ public final class NCursesTerminal {
         if useColor {
             start_color()
             use_default_colors()
-            let colors: [Int16] = [Int16(COLOR_RED), Int16(COLOR_YELLOW), Int16(COLOR_GREEN), Int16(COLOR_CYAN),
-                                   Int16(COLOR_BLUE), Int16(COLOR_MAGENTA)]
-            for (index, color) in colors.enumerated() { init_pair(Int16(index + 1), color, -1) }
+            for role in Color.allCases {
+                // A colour the terminal lacks (200 on an 8-colour console) falls back to its own colour.
+                let number = palette.number(for: role)
+                init_pair(Int16(role.rawValue), number < Int16(clamping: shim_colors()) ? number : -1, -1)
+            }
         }
         // Nothing may write to stderr under the screen; it would corrupt the picture.
         savedStderr = dup(STDERR_FILENO)

@@ -12,8 +12,8 @@ public enum Screen {
     public static let minimumWidth = 60
     public static let minimumHeight = 15
 
-    /// Renders the state into a canvas the size of the terminal.
-    public static func render(_ state: AppState) -> Canvas {
+    /// Renders the state into a canvas the size of the terminal; footer and help show `keys` as they are in force.
+    public static func render(_ state: AppState, keys: Keybindings = .standard) -> Canvas {
         var canvas = Canvas(width: state.width, height: state.height)
         guard state.width >= minimumWidth, state.height >= minimumHeight else {
             let lines = ["Terminal too small", "need \(minimumWidth)×\(minimumHeight), have \(state.width)×\(state.height)"]
@@ -35,9 +35,10 @@ public enum Screen {
         case nil: break
         }
         if let offset = state.helpOffset {
-            DialogView.drawHelp(context: KeyContext(state.withoutHelp), offset: offset, rows: state.helpRows, into: &canvas)
+            DialogView.drawHelp(keys.bindings(for: KeyContext(state.withoutHelp)), title: KeyContext(state.withoutHelp).title,
+                                offset: offset, rows: state.helpRows, into: &canvas)
         }
-        drawFooter(state, into: &canvas)
+        drawFooter(state, keys: keys, into: &canvas)
         return canvas
     }
 
@@ -80,7 +81,7 @@ public enum Screen {
         for (index, tab) in state.tabs.enumerated() {
             let selected = tab == state.tab
             canvas.put(" \(index + 1) \(tab.title) ", x: ranges[index].lowerBound, y: tabRow,
-                       style: selected ? Style(bold: true, reverse: true, color: .cyan) : .plain)
+                       style: selected ? Style(bold: true, reverse: true, color: .accent) : .plain)
         }
         let (search, isSearching) = state.onAuditLog ? (state.audit.search, state.audit.isSearching)
                                                      : (state.table.search, state.table.isSearching)
@@ -91,15 +92,15 @@ public enum Screen {
         let label = "/ "
         let boxWidth = min(room, 34)
         let x = state.width - boxWidth - 1
-        let style = isSearching ? Style(underline: true, color: .yellow) : Style(color: .yellow)
+        let style = isSearching ? Style(underline: true, color: .search) : Style(color: .search)
         canvas.fill(x: x, y: tabRow, width: boxWidth, height: 1, style: style)
-        canvas.put(label, x: x, y: tabRow, style: Style(bold: true, color: .yellow))
+        canvas.put(label, x: x, y: tabRow, style: Style(bold: true, color: .search))
         let textRoom = boxWidth - 3
         let visible = String(search.text.suffix(textRoom))
         canvas.put(visible, x: x + 2, y: tabRow, style: style, maxWidth: textRoom)
         if isSearching {
             let cursorX = x + 2 + DisplayWidth.of(String(visible.prefix(max(0, search.cursor - (search.text.count - visible.count)))))
-            canvas.restyle(x: cursorX, y: tabRow, width: 1, style: Style(reverse: true, color: .yellow))
+            canvas.restyle(x: cursorX, y: tabRow, width: 1, style: Style(reverse: true, color: .search))
         }
     }
 
@@ -126,15 +127,15 @@ public enum Screen {
             let status = token.status(at: state.now)
             var style = Style()
             switch status {
-            case .expired: style.color = .red
-            case .expiring: style.color = .yellow
+            case .expired: style.color = .danger
+            case .expiring: style.color = .warning
             case .inactive: style.dim = true
             case .active: break
             }
             let selected = index == state.table.selection
             if selected { style.reverse = true; style.bold = true }
             canvas.fill(x: 0, y: y, width: state.width, height: 1, style: style)
-            if state.table.isMarked(token) { canvas.put("●", x: 0, y: y, style: Style(bold: true, reverse: selected, color: .magenta)) }
+            if state.table.isMarked(token) { canvas.put("●", x: 0, y: y, style: Style(bold: true, reverse: selected, color: .mark)) }
             for (column, x, width) in layout.columns {
                 var cellStyle = style
                 if column.title == "Status" && status != .active { cellStyle.bold = true }
@@ -146,7 +147,7 @@ public enum Screen {
     private static func drawStatus(_ state: AppState, into canvas: inout Canvas) {
         let y = state.height - 2
         if let message = state.message {
-            canvas.put(" " + message.text, x: 0, y: y, style: message.isError ? Style(bold: true, color: .red) : Style(color: .green))
+            canvas.put(" " + message.text, x: 0, y: y, style: message.isError ? Style(bold: true, color: .danger) : Style(color: .success))
             return
         }
         let table = state.table
@@ -169,16 +170,16 @@ public enum Screen {
         canvas.put(" " + parts.joined(separator: " · "), x: 0, y: y, style: Style(dim: true))
     }
 
-    private static func drawFooter(_ state: AppState, into canvas: inout Canvas) {
+    private static func drawFooter(_ state: AppState, keys: Keybindings, into canvas: inout Canvas) {
         let y = state.height - 1
         canvas.fill(x: 0, y: y, width: state.width, height: 1, style: Style(reverse: true))
         var x = 1
-        for binding in Keybindings.footer(for: state) {
+        for binding in keys.footer(for: state) {
             guard let text = binding.footer else { continue }
             let key = binding.keys[0].label
             let width = DisplayWidth.of(key) + DisplayWidth.of(text) + 3
             guard x + width <= state.width else { break }
-            canvas.put(key, x: x, y: y, style: Style(bold: true, reverse: true, color: .cyan))
+            canvas.put(key, x: x, y: y, style: Style(bold: true, reverse: true, color: .accent))
             canvas.put(text, x: x + DisplayWidth.of(key) + 1, y: y, style: Style(reverse: true))
             x += width
         }

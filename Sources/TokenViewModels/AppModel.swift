@@ -92,6 +92,11 @@ public final class AppModel {
         reloadCurrentTab(keepSelection: true)
     }
 
+    /// Shows a problem found outside the model (a bad config file) as the status line, until the next key.
+    public func report(_ problem: String) {
+        notify(problem, error: true)
+    }
+
     // MARK: Tabs
 
     func switchTab(_ change: TabSwitch) {

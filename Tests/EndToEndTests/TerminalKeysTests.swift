@@ -80,4 +80,35 @@ struct TerminalKeysTests {
         try ui.press("?")
         try ui.waitFor("│")
     }
+
+    /// A key remapped in config.toml works, and help shows it; the old key does nothing. A bad file is one line
+    /// naming the file and the line, and the defaults apply, in the UI and in `apitokens keys`.
+    @Test func configFileRemapsKeysAndABadOneSaysWhere() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-config-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: config) }
+        let file = config.appendingPathComponent("apitokens/config.toml")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "[keys]\nrevoke = \"X\"\n[colors]\ndanger = \"magenta\"\n".write(to: file, atomically: true, encoding: .utf8)
+        do {
+            let ui = try TerminalSession(environment: "XDG_CONFIG_HOME=\(config.path)")
+            try ui.press("x")
+            usleep(300_000)
+            #expect(!ui.screen.contains("Revoke token?"), "x is no longer bound")
+            try ui.press("X")
+            try ui.waitFor("Revoke token?")
+            try ui.press("n")
+            try ui.press("?")
+            try ui.waitUntil("help lists X for revoke") { $0.contains("X          Revoke the selected") }
+        }
+        try "[keys]\nrevoke = \"Ctrl-\"\n".write(to: file, atomically: true, encoding: .utf8)
+        let ui = try TerminalSession(environment: "XDG_CONFIG_HOME=\(config.path)")
+        try ui.waitFor("config.toml line 2: 'Ctrl-' i")
+        try ui.press("x")
+        try ui.waitFor("Revoke token?")
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = config.path
+        let keys = try ChildProcess.run(CLIRunner.binary, ["keys"], environment: environment)
+        #expect(keys.status == 2 && keys.stderr.contains("config.toml line 2: 'Ctrl-' is not a key") && keys.stderr.hasSuffix("the default keys and colours apply\n"))
+        #expect(keys.stdout.contains("revoke") && keys.stdout.contains("x Delete"))
+    }
 }

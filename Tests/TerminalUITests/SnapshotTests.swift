@@ -22,7 +22,7 @@ struct SnapshotTests {
         try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: 60)
         let actor = try #require(try store.account(login: login))
         return AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: width, height: height,
-                        helpLength: Keybindings.helpLength)
+                        helpLength: Keybindings.standard.helpLength)
     }
 
     /// Compares the characters with `Snapshots/NAME-WxH.txt` and the attributes with `NAME-WxH.styles.txt`.

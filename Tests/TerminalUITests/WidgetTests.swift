@@ -72,7 +72,7 @@ struct KeybindingTests {
     @Test func everyContextHasHelpAndEscapeAndNoKeyIsBoundTwice() {
         let contexts: [KeyContext] = [.table, .search, .formText, .formChoice, .reveal, .confirm, .help]
         for context in contexts {
-            let bindings = Keybindings.bindings(for: context)
+            let bindings = Keybindings.standard.bindings(for: context)
             let keys = bindings.flatMap(\.keys)
             #expect(Set(keys).count == keys.count, "\(context) binds a key twice")
             #expect(keys.contains(.escape) || context == .table && keys.contains(.character("q")), "\(context)")
@@ -81,7 +81,7 @@ struct KeybindingTests {
     }
 
     @Test func specKeysOfTheTableDoWhatTheySay() {
-        let table = Dictionary(uniqueKeysWithValues: Keybindings.bindings(for: .table).flatMap { binding in
+        let table = Dictionary(uniqueKeysWithValues: Keybindings.standard.bindings(for: .table).flatMap { binding in
             binding.keys.map { ($0, binding.action) }
         })
         #expect(table[.character("q")] == .quit)
