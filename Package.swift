@@ -82,7 +82,8 @@ let package = Package(
             "TokenStore", "TokenDomain", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"],
+                    exclude: ["Snapshots"]),
         .testTarget(name: "TokenServiceTests", dependencies: ["TokenService", "TokenDomain", "TokenStore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "apitokens", "TestSupport", "TokenDomain", .product(name: "Crypto", package: "swift-crypto"),

@@ -10,6 +10,12 @@ import TokenDomain
 /// With a candidate limit of L, a fetch reads at most L rows, and a walk about page × table / matches ≤ page × table / L,
 /// unless the matches all sort at the far end of the walk (see the README's Performance section).
 struct QueryPlan {
+    /// Rows read one way and tested one way: a FROM clause and the WHERE clause every row from it must pass.
+    struct Branch {
+        let source: (sql: String, arguments: StatementArguments)
+        let condition: (sql: String, arguments: StatementArguments)
+    }
+
     /// The FROM clause: `token` (on the owner's index for a personal walk), or the candidate ids joined to `token`.
     let source: (sql: String, arguments: StatementArguments)
     /// The WHERE clause every listed row satisfies, whichever rows drive the query.
@@ -18,6 +24,11 @@ struct QueryPlan {
     let usesCandidates: Bool
     /// The search's own test of a row, when there is a search.
     let searchPredicate: (sql: String, arguments: StatementArguments)?
+    /// For a dense search that also matches creators, the same rows read as a union: the name matches one way, and
+    /// the creators' tokens each through an index in the sort's order. A creator's tokens sit together in some
+    /// orders (by Created by, or by Type for someone with only personal tokens), where one walk testing both would
+    /// pass most of the table first. Nil when `source` and `condition` read the rows.
+    let branches: [Branch]?
     /// The owner's live personal tokens, for a personal filter.
     private let owned: Int?
     /// True when more than the candidate limit match the search's name or creator alone.
@@ -34,10 +45,6 @@ struct QueryPlan {
         if let owner = filter.personalOwnerID {
             clauses.append("token.ownerId = ? AND token.kind = 'personal'")
             arguments += [owner]
-        }
-        if let search {
-            clauses.append(search.predicate.sql)
-            arguments += search.predicate.arguments
         }
         let soon = now + Int64(TokenStatus.expiringWindow)
         // Expired comes first, then inactive, then what the clock says: as `Token.status(at:)` decides.
@@ -72,7 +79,12 @@ struct QueryPlan {
             }
             clauses.append(broken.isEmpty ? "0" : "(" + broken.joined(separator: " OR ") + ")")
         }
-        condition = (clauses.joined(separator: " AND "), arguments)
+        let base = (sql: clauses.joined(separator: " AND "), arguments: arguments)
+        if let search {
+            condition = (base.sql + " AND " + search.predicate.sql, base.arguments + search.predicate.arguments)
+        } else {
+            condition = base
+        }
         searchPredicate = search?.predicate
 
         var candidates: (sql: String, arguments: StatementArguments, size: Int)?
@@ -98,10 +110,56 @@ struct QueryPlan {
             source = ("token", [])
         }
         usesCandidates = candidates != nil
+        if let search, let order, candidates == nil, filter.personalOwnerID == nil, searchIsDense,
+           (1...Self.mostCreatorBranches).contains(search.creatorIDs.count) {
+            branches = try Self.branches(db, search: search, base: base, order: order, candidateLimit: limit)
+        } else {
+            branches = nil
+        }
         self.owned = owned
         self.searchIsDense = searchIsDense
         self.filter = filter
         self.limit = limit
+    }
+
+    /// Beyond this many matching creators, one walk tests them all.
+    static let mostCreatorBranches = 4
+
+    /// The union of a dense search: name matches (their candidates when few, else a walk of the sort index), then
+    /// each creator's tokens in the sort's order.
+    private static func branches(_ db: Database, search: TokenSearch, base: (sql: String, arguments: StatementArguments),
+                                 order: TokenOrder, candidateLimit limit: Int) throws -> [Branch] {
+        func branch(_ source: String, _ sourceArguments: StatementArguments = [], _ test: String,
+                    _ testArguments: StatementArguments = []) -> Branch {
+            Branch(source: (source, sourceArguments), condition: (base.sql + " AND " + test, base.arguments + testArguments))
+        }
+        let names = search.namePredicate
+        let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)"),
+                                     arguments: search.nameCandidates.arguments + [limit + 1]) ?? 0
+        var branches = [named <= limit
+            ? branch("(\(search.nameCandidates.sql)) AS candidate CROSS JOIN token ON token.id = candidate.id",
+                     search.nameCandidates.arguments, names.sql, names.arguments)
+            : branch("token INDEXED BY \(order.sort.liveIndex)", [], names.sql, names.arguments)]
+        let ids = search.creatorIDs.map(String.init).joined(separator: ",")
+        if order.sort == .owner {
+            // The sort key is the creator's login: their tokens are one range of the sort index.
+            let logins = try String.fetchAll(db, sql: "SELECT login FROM account WHERE id IN (\(ids))")
+            let placeholders = logins.map { _ in "?" }.joined(separator: ",")
+            branches.append(branch("token INDEXED BY \(order.sort.liveIndex)", [], "token.ownerLogin IN (\(placeholders))",
+                                   StatementArguments(logins)))
+            return branches
+        }
+        for id in search.creatorIDs {
+            branches.append(branch("token INDEXED BY \(order.sort.personalIndex)", [],
+                                   "token.ownerId = \(id) AND token.kind = 'personal'"))
+        }
+        // Their admin tokens: fetched and sorted when few, else the sort index walked, which finds them soon
+        // (by Type, the walk starts at the admin tokens).
+        let admin = try Int.fetchOne(db.cachedStatement(
+            sql: "SELECT ifnull(sum(live), 0) FROM token_tally WHERE ownerId IN (\(ids)) AND kind = 'admin'")) ?? 0
+        branches.append(branch(admin <= limit ? "token INDEXED BY token_owner" : "token INDEXED BY \(order.sort.liveIndex)", [],
+                               "token.ownerId IN (\(ids)) AND token.kind = 'admin'"))
+        return branches
     }
 
     /// The count, when it is known without reading token rows: from the tally, or proven over the limit.
@@ -148,10 +206,14 @@ struct TokenSearch {
 
     /// True for a token row that matches; the same test whichever index found the row.
     var predicate: (sql: String, arguments: StatementArguments) {
-        var alternatives = [isShort ? "substr(token.nameKey, 1, ?) = ?" : "instr(token.nameKey, ?) > 0"]
-        let arguments: StatementArguments = isShort ? [needle.unicodeScalars.count, needle] : [needle]
+        var alternatives = [namePredicate.sql]
         if !creatorIDs.isEmpty { alternatives.append("token.ownerId IN (\(idList))") }
-        return ("(" + alternatives.joined(separator: " OR ") + ")", arguments)
+        return ("(" + alternatives.joined(separator: " OR ") + ")", namePredicate.arguments)
+    }
+
+    /// True for a token row whose name matches.
+    var namePredicate: (sql: String, arguments: StatementArguments) {
+        isShort ? ("substr(token.nameKey, 1, ?) = ?", [needle.unicodeScalars.count, needle]) : ("instr(token.nameKey, ?) > 0", [needle])
     }
 
     /// Ids of live tokens whose name matches, through the trigram index or, for short needles, the name index.

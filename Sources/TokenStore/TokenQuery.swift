@@ -19,6 +19,9 @@ extension TokenSort {
     /// The index that walks one owner's personal tokens in this order.
     var personalIndex: String { "token_personal_by_" + rawValue.replacingOccurrences(of: "-", with: "_") }
 
+    /// The index that walks every live token in this order.
+    var liveIndex: String { "token_live_by_" + rawValue.replacingOccurrences(of: "-", with: "_") }
+
     /// The value of this sort's expression for a token, to seek past it.
     func key(of token: Token) -> DatabaseValue {
         func seconds(_ date: Date?) -> Int64? { date.map { Int64($0.timeIntervalSince1970) } }
@@ -123,21 +126,27 @@ extension TokenStore {
 
     private static func page(_ db: Database, _ plan: QueryPlan, _ order: TokenOrder, cursor: Token?, forward: Bool,
                              limit: Int?) throws -> [Token] {
-        var whereClause = plan.condition.sql
-        var arguments = plan.source.arguments + plan.condition.arguments
         let expression = order.sort.expression
         // Walking backwards is walking forwards in the opposite direction, then reversing.
         let descending = order.descending != !forward
-        if let cursor {
-            whereClause += " AND (\(expression), token.id) \(descending ? "<" : ">") (?, ?)"
-            arguments += [order.sort.key(of: cursor), cursor.id]
-        }
         let direction = descending ? "DESC" : "ASC"
-        let sql = """
-            SELECT \(Token.selection) FROM \(plan.source.sql) WHERE \(whereClause)
-            ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?
-            """
-        arguments += [limit ?? -1]
+        let ordering = "ORDER BY \(expression) \(direction), token.id \(direction) LIMIT ?"
+        func select(_ branch: QueryPlan.Branch) -> (sql: String, arguments: StatementArguments) {
+            var whereClause = branch.condition.sql
+            var arguments = branch.source.arguments + branch.condition.arguments
+            if let cursor {
+                whereClause += " AND (\(expression), token.id) \(descending ? "<" : ">") (?, ?)"
+                arguments += [order.sort.key(of: cursor), cursor.id]
+            }
+            return ("SELECT \(Token.selection) FROM \(branch.source.sql) WHERE \(whereClause) \(ordering)", arguments + [limit ?? -1])
+        }
+        var (sql, arguments) = select(QueryPlan.Branch(source: plan.source, condition: plan.condition))
+        if let branches = plan.branches {
+            // Each branch reads its own first page in order; the union keeps a token found by two once.
+            let selects = branches.map(select)
+            sql = "SELECT * FROM (" + selects.map { "SELECT * FROM (\($0.sql))" }.joined(separator: " UNION ") + ") AS token \(ordering)"
+            arguments = selects.reduce(into: StatementArguments()) { $0 += $1.arguments } + [limit ?? -1]
+        }
         // A cursor's rows are read in place; fetchAll would copy every row before decoding it.
         return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:)))
     }

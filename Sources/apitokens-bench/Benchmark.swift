@@ -119,6 +119,8 @@ final class SizeRun {
             try interface.scenario("Page down", model: model, steps: InterfaceBench.pageDownSteps, rounds: 1),
             try interface.scenario("End (last row)", model: model, steps: InterfaceBench.endSteps, rounds: 4),
             try interface.scenario("Search keystroke", model: model, steps: InterfaceBench.searchSteps, rounds: 1),
+            try interface.scenario("Search keystroke, every sort both ways", model: model, steps: InterfaceBench.searchEverySortSteps,
+                                   rounds: 1),
         ]
         interactive = interactive.isEmpty ? round : zip(interactive, round).map { $0.adding($1) }
         let (listRound, statements) = try interface.tokenList(rounds: 1)

@@ -137,14 +137,43 @@ struct InterfaceBench {
         [Step(action: .table(.move(.end)), measured: true), Step(action: .table(.move(.home)), measured: false)]
     }
 
+    /// A search typed one key at a time, each key a query and a frame, then cleared.
+    static func typing(_ text: String) -> [Step] {
+        [Step(action: .table(.openSearch), measured: false)]
+            + text.map { Step(action: .table(.search(.insert($0))), measured: true) }
+            + [Step(action: .escape, measured: false)]
+    }
+
+    /// The adversarial cases: a common word and a creator typed under every sort, both ways, so that for some sort
+    /// the matches cluster at the far end of its index (every "deploy" token is named "GitHub Actions deploy…").
+    /// The table starts, and ends, sorted by Created descending.
+    static var searchEverySortSteps: [Step] {
+        var current = TokenOrder(.created, descending: true)
+        var steps: [Step] = []
+        func sort(to target: TokenOrder) {
+            // A click on a heading sorts by it ascending, and a second reverses it.
+            if current.sort != target.sort {
+                steps.append(Step(action: .table(.sortBy(target.sort)), measured: false))
+                current = TokenOrder(target.sort)
+            }
+            if current.descending != target.descending {
+                steps.append(Step(action: .table(.sortBy(target.sort)), measured: false))
+                current.descending.toggle()
+            }
+        }
+        for column in AppModel.sortCycle {
+            for descending in [false, true] {
+                sort(to: TokenOrder(column, descending: descending))
+                steps += typing("deploy") + typing("bruno")
+            }
+        }
+        sort(to: TokenOrder(.created, descending: true))
+        return steps
+    }
+
     /// Searches typed one key at a time, each key a query and a frame: frequent and rare words, a creator,
     /// one- and two-letter starts, a miss, and the same on the personal tab.
     static var searchSteps: [Step] {
-        func typing(_ text: String) -> [Step] {
-            [Step(action: .table(.openSearch), measured: false)]
-                + text.map { Step(action: .table(.search(.insert($0))), measured: true) }
-                + [Step(action: .escape, measured: false)]
-        }
         let queries = ["deploy", "snapshot export 42", "bruno", "gr", "pipeline 7001", "zq"]
         return queries.flatMap(typing)
             + [Step(action: .switchTab(.number(2)), measured: false)] + typing("deploy") + [Step(action: .switchTab(.number(1)), measured: false)]

@@ -45,6 +45,13 @@ struct SearchIndexTests {
                 #expect(viaWalk == viaCandidates, "\(needle) \(sort) \(descending)")
                 let lastPage = try walk.tokens(matching: filter, order: order, before: nil, limit: 7, by: try walk.root()).map(\.id)
                 #expect(lastPage == Array(viaCandidates.suffix(7)), "End with \(needle) \(sort)")
+                // Page by page from a cursor, as PgDn does, each page planned again.
+                var paged: [Token] = []
+                while let next = Optional(try walk.tokens(matching: filter, order: order, after: paged.last, limit: 7, by: try walk.root())),
+                      !next.isEmpty, paged.count <= viaCandidates.count {
+                    paged += next
+                }
+                #expect(paged.map(\.id) == viaCandidates, "PgDn with \(needle) \(sort) \(descending)")
             }
         }
     }
