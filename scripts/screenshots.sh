@@ -54,3 +54,5 @@ shot form-viewer dana n "=My dashboards"
 shot reveal - n "=GitHub Actions release" C-s
 shot revoke - Down Down x
 shot help - "?"
+shot details - "=d"
+shot audit-log - 3

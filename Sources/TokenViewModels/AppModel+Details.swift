@@ -20,6 +20,24 @@ extension AppModel {
         state.modal = .details(sheet)
     }
 
+    /// On the idle reload, an open token's story is read again where it is scrolled to: other admins, scripts and
+    /// `serve` change tokens meanwhile. A token revoked or no longer visible closes the sheet with a note.
+    func reloadTokenDetails() {
+        guard case .details(let sheet) = state.modal, case .token(let story) = sheet.subject else { return }
+        do {
+            guard let fresh = try store.story(ofToken: story.token.id, by: state.actor) else {
+                state.modal = nil
+                return notify("'\(Sanitized.visible(story.token.name))' was revoked meanwhile", error: true)
+            }
+            var updated = DetailsSheet(subject: .token(fresh))
+            updated.offset = min(sheet.offset, updated.lastOffset(width: state.width, height: state.height, now: state.now))
+            state.modal = .details(updated)
+        } catch {
+            state.modal = nil
+            notify(error.description, error: true)
+        }
+    }
+
     /// `d`: the selected token's story, read in one snapshot, judged on the actor as they are now.
     func openTokenDetails() {
         guard let token = state.table.selected else { return }

@@ -58,6 +58,7 @@ public final class AppModel {
         case .reload:
             refreshActor()
             reloadCurrentTab(keepSelection: true)
+            reloadTokenDetails()
         }
     }
 
