@@ -153,12 +153,14 @@ struct QueryPlan {
             branches.append(branch("token INDEXED BY \(order.sort.personalIndex)", [],
                                    "token.ownerId = \(id) AND token.kind = 'personal'"))
         }
-        // Their admin tokens: fetched and sorted when few, else the sort index walked, which finds them soon
-        // (by Type, the walk starts at the admin tokens).
+        // Their admin tokens, if any (only administrators make them): fetched and sorted when few, else the sort
+        // index walked, which finds them soon (by Type, the walk starts at the admin tokens).
         let admin = try Int.fetchOne(db.cachedStatement(
             sql: "SELECT ifnull(sum(live), 0) FROM token_tally WHERE ownerId IN (\(ids)) AND kind = 'admin'")) ?? 0
-        branches.append(branch(admin <= limit ? "token INDEXED BY token_owner" : "token INDEXED BY \(order.sort.liveIndex)", [],
-                               "token.ownerId IN (\(ids)) AND token.kind = 'admin'"))
+        if admin > 0 {
+            branches.append(branch(admin <= limit ? "token INDEXED BY token_owner" : "token INDEXED BY \(order.sort.liveIndex)", [],
+                                   "token.ownerId IN (\(ids)) AND token.kind = 'admin'"))
+        }
         return branches
     }
 
@@ -211,9 +213,10 @@ struct TokenSearch {
         return ("(" + alternatives.joined(separator: " OR ") + ")", namePredicate.arguments)
     }
 
-    /// True for a token row whose name matches.
+    /// True for a token row whose name matches. A short needle's names are one range of the name index, written as
+    /// a range so that a walk in name order seeks to it rather than testing every row before it.
     var namePredicate: (sql: String, arguments: StatementArguments) {
-        isShort ? ("substr(token.nameKey, 1, ?) = ?", [needle.unicodeScalars.count, needle]) : ("instr(token.nameKey, ?) > 0", [needle])
+        isShort ? ("(token.nameKey >= ? AND token.nameKey < ?)", [needle, needle + "\u{10FFFF}"]) : ("instr(token.nameKey, ?) > 0", [needle])
     }
 
     /// Ids of live tokens whose name matches, through the trigram index or, for short needles, the name index.
