@@ -54,5 +54,5 @@ shot form-viewer dana n "=My dashboards"
 shot reveal - n "=GitHub Actions release" C-s
 shot revoke - Down Down x
 shot help - "?"
-shot details - "=d"
+shot details - r R Down Down y Enter "=d"
 shot audit-log - 3
