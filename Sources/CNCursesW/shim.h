@@ -8,6 +8,7 @@
 #include <langinfo.h>
 #include <wchar.h>
 #include <curses.h>
+#include <term.h>
 
 // Swift cannot import function-like macros or C globals safely; these accessors stand in for them.
 static inline WINDOW *shim_stdscr(void) { return stdscr; }
@@ -29,5 +30,17 @@ static inline mmask_t shim_button5_pressed(void) { return 0; }
 #endif
 static inline mmask_t shim_all_mouse_events(void) { return ALL_MOUSE_EVENTS; }
 static inline int shim_colors(void) { return COLORS; }
+
+// 0 when $TERM can run a full-screen interface, 1 when terminfo does not know it, 2 when it cannot address the cursor.
+static inline int shim_terminal_problem(void) {
+    int error = 0;
+    TERMINAL *previous = cur_term;
+    if (setupterm(NULL, 1, &error) != OK) return 1;
+    const char *cup = tigetstr("cup");
+    int usable = cup != NULL && cup != (const char *)-1;
+    TERMINAL *probe = set_curterm(previous);
+    if (probe != NULL) del_curterm(probe);
+    return usable ? 0 : 2;
+}
 
 #endif

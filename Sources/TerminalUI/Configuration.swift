@@ -22,11 +22,30 @@ public struct Configuration: Sendable {
     /// Reads the file; a missing file is the defaults, a bad one the defaults with the problem.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> Configuration {
         let path = path(environment: environment)
-        guard FileManager.default.fileExists(atPath: path) else { return Configuration() }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            return failed("\(path): cannot be read as UTF-8 text; the default keys and colours apply")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return Configuration() }
+        func unusable(_ why: String) -> Configuration { failed("\(path): \(why); the default keys and colours apply") }
+        if isDirectory.boolValue { return unusable("is a directory, not a file") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if size > maximumBytes { return unusable("is larger than \(maximumBytes / 1024) KiB") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return unusable(access(path, R_OK) == 0 ? "cannot be read" : "cannot be read: \(String(cString: strerror(errno)))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            // The first line that is not UTF-8, counted in the bytes.
+            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+            let bad = lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil }.map { $0 + 1 }
+            return failed("\(path)\(bad.map { " line \($0)" } ?? ""): is not UTF-8 text; the default keys and colours apply")
         }
         return parse(text, path: path)
+    }
+
+    /// A config file is a few lines; anything this large is a mistake, and reading it would hold up the start.
+    static let maximumBytes = 64 * 1024
+
+    /// A value as quoted in a message: long ones are cut.
+    private static func quoted(_ text: String) -> String {
+        "'" + (text.count > 40 ? text.prefix(40) + "…" : text) + "'"
     }
 
     /// Parses the text of a config file found at `path` (named in any problem).
@@ -44,27 +63,31 @@ public struct Configuration: Sendable {
         }
         let lines = SourceLines(text)
         for section in table.keys where !["keys", "colors"].contains(section) {
-            return problem(lines.section(section), "unknown section [\(section)] (there are [keys] and [colors])")
+            return problem(lines.section(section) ?? lines.mention(of: section),
+                           "unknown section [\(quoted(section).dropFirst().dropLast())] (there are [keys] and [colors])")
         }
         var configuration = Configuration()
         if let keys = table["keys"] {
-            guard let keys = keys.table else { return problem(lines.assignment("keys", in: nil), "keys must be a table: [keys]") }
+            guard let keys = keys.table else { return problem(lines.mention(of: "keys"), "keys must be one table: [keys]") }
             var overrides: [String: [Key]] = [:]
             let known = Set(Keybindings.actions.map(\.name))
             for name in keys.keys {
                 let line = lines.assignment(name, in: "keys")
-                guard known.contains(name) else { return problem(line, "no action '\(name)' (apitokens keys lists them)") }
+                guard known.contains(name) else {
+                    return problem(line ?? lines.mention(of: name), "no action \(quoted(name)) (apitokens keys lists them)")
+                }
                 let texts: [String]
                 if let one = keys[name]?.string {
                     texts = [one]
                 } else if let many = keys[name]?.array, !many.isEmpty, many.allSatisfy({ $0.string != nil }) {
                     texts = many.compactMap(\.string)
                 } else {
-                    return problem(line, "\(name) takes a key such as \"x\", \"Ctrl-S\" or \"PgDn\", or a list of them")
+                    return problem(line ?? lines.mention(of: name), "\(name) takes a key such as \"x\", \"Ctrl-S\" or \"PgDn\", or a list of them")
                 }
                 var parsed: [Key] = []
                 for text in texts {
-                    guard let key = Key(configName: text) else { return problem(line, "'\(text)' is not a key (write x, Enter, PgDn, Ctrl-S…)") }
+                    guard let key = Key(configName: text) else { return problem(line, "\(quoted(text)) is not a key (write x, Enter, PgDn, Ctrl-S…)") }
+                    guard !parsed.contains(key) else { return problem(line, "\(name) lists \(key.configName) twice") }
                     parsed.append(key)
                 }
                 overrides[name] = parsed
@@ -75,12 +98,12 @@ public struct Configuration: Sendable {
             }
         }
         if let colors = table["colors"] {
-            guard let colors = colors.table else { return problem(lines.assignment("colors", in: nil), "colors must be a table: [colors]") }
+            guard let colors = colors.table else { return problem(lines.mention(of: "colors"), "colors must be one table: [colors]") }
             for name in colors.keys {
                 let line = lines.assignment(name, in: "colors")
                 guard let role = Color.allCases.first(where: { $0.name == name }) else {
                     let roles = Color.allCases.map(\.name).joined(separator: ", ")
-                    return problem(line, "no colour role '\(name)' (there are \(roles))")
+                    return problem(line, "no colour role \(quoted(name)) (there are \(roles))")
                 }
                 let value = colors[name]
                 let number = value?.int.flatMap { (0...255).contains($0) ? Int16($0) : nil } ?? value?.string.flatMap(Palette.number(named:))
@@ -121,6 +144,11 @@ private struct SourceLines {
             if key == name { return index + 1 }
         }
         return nil
+    }
+
+    /// The first line that names `word` at all (a `[keys.sub]` or `[[keys]]` header, say), for what fits no rule.
+    func mention(of word: String) -> Int? {
+        lines.firstIndex { $0.contains(word) }.map { $0 + 1 }
     }
 
     private static func header(of line: Substring) -> String? {

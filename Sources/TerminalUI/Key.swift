@@ -56,7 +56,13 @@ extension Key {
             self = .character(character)
         } else if text.lowercased().hasPrefix("ctrl-"), text.count == 6, let letter = text.last?.lowercased().first,
                   letter.isASCII, letter.isLetter {
-            self = .control(letter)
+            // A terminal sends these as Tab, Enter and Backspace, so that is what they are.
+            switch letter {
+            case "i": self = .tab
+            case "j", "m": self = .enter
+            case "h": self = .backspace
+            default: self = .control(letter)
+            }
         } else {
             return nil
         }

@@ -182,7 +182,7 @@ public struct Keybindings: Sendable {
             ]
         case .audit:
             return [
-                Binding("details", [.enter, .character("d")], .audit(.details), "Show the selected event in full", footer: "Details"),
+                Binding("show_event", [.enter, .character("d")], .audit(.details), "Show the selected event in full", footer: "Details"),
                 Binding("search", [.character("/")], .audit(.openSearch), "Search by actor, action or token name", footer: "Search"),
             ] + movement({ .audit(.move($0)) }, rows: "event") + tabs + [
                 Binding("back", [.escape], .escape, "Clear the search"),
@@ -278,6 +278,9 @@ public struct Keybindings: Sendable {
         }
         if let binding = bindings(for: context).first(where: { $0.keys.contains(key) }) {
             return binding.reasonUnavailable(in: state).map(Action.unavailable) ?? binding.action
+        }
+        if context == .audit, let binding = bindings(for: .table).first(where: { $0.keys.contains(key) }) {
+            return .unavailable("\(binding.description) works on the token tabs (1, 2); the Audit Log changes nothing")
         }
         if case .character(let character) = key {
             switch context {

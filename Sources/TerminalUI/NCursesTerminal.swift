@@ -7,6 +7,17 @@ public final class NCursesTerminal {
     private let useColor: Bool
     private var open = true
 
+    /// Why the terminal `TERM` names cannot show the interface, or nil when it can: unknown to terminfo, or unable to
+    /// move the cursor (`dumb`). Asked before taking over, so the answer is one line on a terminal left as it was.
+    public static func problem(term: String? = ProcessInfo.processInfo.environment["TERM"]) -> String? {
+        let name = term ?? ""
+        switch shim_terminal_problem() {
+        case 0: return nil
+        case 1: return "the terminal type '\(name)' is unknown here (no terminfo entry); try TERM=xterm-256color"
+        default: return "the terminal type '\(name)' cannot move the cursor, which the interface needs; try TERM=xterm-256color"
+        }
+    }
+
     /// Takes over the terminal: UTF-8 locale, raw keys, fast Esc, mouse, the palette's colours unless `NO_COLOR`.
     public init(palette: Palette = .standard) {
         Self.chooseUTF8Locale()
@@ -95,8 +106,8 @@ public final class NCursesTerminal {
                     run += canvas[x, y].text
                     x += 1
                 }
-                // The bottom-right cell would scroll some terminals; leave it alone.
-                if y == canvas.height - 1, x == canvas.width, !run.isEmpty { run.removeLast() }
+                // The bottom-right cell is written too: ncurses places it without scrolling (the call reports an error
+                // for the cursor it cannot advance, which is harmless), so a smaller screen never keeps a stale one.
                 apply(style)
                 var wide = run.unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
                 mvaddwstr(Int32(y), Int32(start), &wide)
@@ -131,7 +142,39 @@ public final class NCursesTerminal {
             return nil
         }
         if result == KEY_CODE_YES { return functionKey(Int32(character)) }
+        if character == 27, discardUnknownSequence() { return nil }
         return Self.decode(UInt32(character))
+    }
+
+    /// An Esc with `[` or `O` already behind it starts a sequence ncurses does not know (Ctrl-Up, Shift-F3, keypad 5):
+    /// its bytes would otherwise read as Esc and then ordinary keys, which cancel forms or mark rows. The whole
+    /// sequence is read and dropped. An Esc followed by anything else stays an Esc and that key, as typed.
+    private func discardUnknownSequence() -> Bool {
+        guard let first = pendingCharacter() else { return false }
+        guard first == 0x5B || first == 0x4F else {
+            unget_wch(wchar_t(bitPattern: first))
+            return false
+        }
+        var count = 0
+        switch first {
+        case 0x5B:  // "[": CSI, parameters and intermediates up to a final byte; the Linux console's F1–F5 add one "[".
+            while let next = pendingCharacter(), count < 32 {
+                count += 1
+                if count == 1, next == 0x5B { continue }
+                if (0x40...0x7E).contains(next) { break }
+            }
+        case 0x4F: _ = pendingCharacter()  // "O": SS3 and one final byte
+        default: break
+        }
+        return true
+    }
+
+    /// A character already waiting, without waiting for one.
+    private func pendingCharacter() -> UInt32? {
+        timeout(0)
+        var character: wint_t = 0
+        let result = wget_wch(shim_stdscr(), &character)
+        return result == ERR ? nil : UInt32(character)
     }
 
     /// Decodes a plain character as the key it stands for.

@@ -115,7 +115,8 @@ public enum Screen {
         let rows = state.table.rows
         if rows.isEmpty {
             let query = state.table.search.text
-            let text = query.isEmpty
+            let text = state.actorRemoved ? "Your account was removed by an administrator; it can no longer see or change tokens"
+                : query.isEmpty
                 ? (state.tab == .personal ? "You have no personal access tokens yet — press n to create one"
                                                 : "No tokens yet — press n to create one")
                 : "No tokens match “\(query)” — Esc clears the search"

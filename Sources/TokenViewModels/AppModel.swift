@@ -145,9 +145,36 @@ public final class AppModel {
             state.actor = current
             state.tabs = Tab.visible(to: current)
             if !state.tabs.contains(state.tab) { switchTab(to: state.tabs[0]) }
-            if current.role != before.role { notify("An administrator changed your role to \(current.role.label)") }
+            if current.role != before.role {
+                notify("An administrator changed your role to \(current.role.label)")
+                closeWhatTheRoleNoLongerAllows()
+            }
         } catch {
             notify(error.description, error: true)
+        }
+    }
+
+    /// A confirmation or edit form opened under the old role closes when the new one may not do what it offers; the
+    /// store would refuse it anyway, but the screen should not offer it.
+    private func closeWhatTheRoleNoLongerAllows() {
+        let offered: [(TokenAction, Token)]
+        switch state.modal {
+        case .confirm(let confirmation):
+            switch confirmation.intent {
+            case .revoke(let tokens): offered = tokens.map { (.revoke, $0) }
+            case .revokeAll(_, let first): offered = first.map { (.revoke, $0) }
+            case .roll(let token): offered = [(.roll, token)]
+            }
+        case .form(let form):
+            guard case .edit(let id, _) = form.mode, let token = state.table.rows.first(where: { $0.id == id }) else { return }
+            offered = [(.edit, token)]
+        default: return
+        }
+        for (change, token) in offered {
+            do { try Policy.check(change, on: token, by: state.actor) } catch {
+                state.modal = nil
+                return notify("An administrator changed your role to \(state.actor.role.label); closed: \(error.message)", error: true)
+            }
         }
     }
 

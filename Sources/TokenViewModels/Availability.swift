@@ -15,6 +15,8 @@ extension AppState {
         let changes: [Action.Table] = [.newToken, .edit, .refresh, .roll, .revoke, .toggleMark, .markAll]
         if actorRemoved, changes.contains(action) { return AppModel.removedNote(actor) }
         switch action {
+        case .newToken where !actor.isAdmin && actor.teams.isEmpty:
+            return "You are not a member of any team, so a token would have no sites; an administrator can add you to one"
         case .edit: return reasonUnavailable(TokenAction.edit)
         case .refresh:
             if let token = table.selected, token.expiresIn == .never { return "'\(Sanitized.visible(token.name))' never expires: nothing to refresh" }

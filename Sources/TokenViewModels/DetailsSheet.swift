@@ -87,7 +87,7 @@ public struct DetailsSheet: Hashable, Sendable {
             .field)
         add("Previous secret", token.graceEnd(at: now).map { "works until \(RFC3339.string($0))" } ?? "none", .field)
         add("", "", .field)
-        add("History", story.history.isEmpty ? "no events" : "\(story.history.count) events, newest first", .heading)
+        add("History", story.history.isEmpty ? "no events" : "\(story.history.count) event\(story.history.count == 1 ? "" : "s"), newest first", .heading)
         for event in story.history {
             let time = RFC3339.string(event.at)
             add(String(time.prefix(10)) + " " + String(time.dropFirst(11).prefix(5)),

@@ -83,6 +83,7 @@ func openUI(_ session: Session) throws {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
         throw CommandFailure.refused("the interface needs a terminal; see apitokens --help for the command line")
     }
+    if let problem = NCursesTerminal.problem() { throw CommandFailure.refused(problem) }
     FullScreenApp.run { surroundings in
         AppModel(store: session.store, actor: session.actor, clipboard: surroundings.clipboard, width: surroundings.width,
                  height: surroundings.height, helpLength: surroundings.helpLength)

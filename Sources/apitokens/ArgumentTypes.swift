@@ -10,6 +10,13 @@ extension TokenStatus: ExpressibleByArgument {}
 extension TokenSort: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 
+/// The statuses a bulk revoke takes: only those no live use depends on, so help and completions offer just these.
+enum RevocableStatus: String, CaseIterable, ExpressibleByArgument {
+    case expired, inactive
+
+    var status: TokenStatus { self == .expired ? .expired : .inactive }
+}
+
 extension Permission: ExpressibleByArgument {
     /// Shown in help and offered by the shell completions beside each id.
     public static var allValueDescriptions: [String: String] {

@@ -89,10 +89,11 @@ enum Output {
     static func table(_ headings: [String], _ rows: [[String]]) {
         let safeRows = rows.map { $0.map(Sanitized.visible) }
         let widths = headings.indices.map { column in
-            ([headings[column]] + safeRows.map { $0[column] }).map(\.count).max() ?? 0
+            ([headings[column]] + safeRows.map { $0[column] }).map(DisplayWidth.of).max() ?? 0
         }
+        // Padded by the columns a terminal gives each character, so wide names keep the columns in line.
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }
+            zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: max(0, width - DisplayWidth.of(cell))) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
         say(line(headings))

@@ -243,7 +243,7 @@ extension APITokens.TokenCommand {
         @Option(name: .customLong("unused-for"),
                 help: ArgumentHelp("Bulk: tokens never used, or last used longer ago than this (Nh or Nd).", valueName: "duration"))
         var unusedFor: String?
-        @Option(help: "Bulk: tokens of this status: expired or inactive.") var status: TokenStatus?
+        @Option(help: "Bulk: tokens of this status.") var status: RevocableStatus?
         @Option(help: "Bulk: only tokens whose name or creator contains this text (one or two characters: starts with it).")
         var search: String?
         @Flag(help: "Bulk: list what would be revoked and change nothing.") var dryRun = false
@@ -261,9 +261,6 @@ extension APITokens.TokenCommand {
                 if search != nil || dryRun || json {
                     throw ArgumentParser.ValidationError("--search, --dry-run and --json go with --unused-for or --status")
                 }
-            }
-            if let status, status != .expired && status != .inactive {
-                throw ArgumentParser.ValidationError("bulk revoke takes --status expired or --status inactive")
             }
             if let unusedFor { _ = try TimeSpan(parsing: unusedFor, what: "--unused-for") }
             // An empty search would match everything: a script's empty variable must not widen a revoke to all.
@@ -286,7 +283,7 @@ extension APITokens.TokenCommand {
         private func runBulk(_ session: Session) throws {
             let unused = try unusedFor.map { try TimeSpan(parsing: $0, what: "--unused-for") }
             let filter = TokenFilter(personalOwnerID: session.actor.isAdmin ? nil : session.actor.id, search: search ?? "",
-                                     status: status, unusedFor: unused)
+                                     status: status?.status, unusedFor: unused)
             let what = [unused.map { "unused for \($0)" }, status.map(\.rawValue), search.map { "matching '\($0)'" }]
                 .compactMap { $0 }.joined(separator: ", ")
             let store = session.store

@@ -54,6 +54,28 @@ struct TerminalKeysTests {
         }
     }
 
+    /// A sequence ncurses does not know (Ctrl-Up, Shift-F3, Ctrl-Left, keypad 5, Alt-x) is dropped whole: its bytes
+    /// are not read as Esc and then keys that mark every row, open a roll or throw a form away.
+    @Test(arguments: ["xterm-256color", "screen-256color"])
+    func unknownSequencesAreIgnoredWhole(term: String) throws {
+        let ui = try TerminalSession(term: term)
+        for sequence in ["\u{1B}[1;5A", "\u{1B}[1;2R", "\u{1B}[25~", "\u{1B}[E", "\u{1B}[[B", "\u{1B}[a"] {
+            try ui.type(sequence)
+        }
+        usleep(300_000)
+        let table = ui.screen
+        #expect(!table.contains("Marked all") && !table.contains("Roll secret?") && !table.contains("Revoke token?"), "\(table)")
+        #expect(table.contains(" 1 API Tokens "))
+        try ui.press("n")
+        try ui.waitFor("New admin token")
+        try ui.type("Kept")
+        for sequence in ["\u{1B}[1;5D", "\u{1B}[1;5C", "\u{1B}OE", "\u{1B}[E"] { try ui.type(sequence) }
+        usleep(300_000)
+        #expect(ui.screen.contains("New admin token") && ui.screen.contains("Kept"), "the form is still open")
+        try ui.press("Escape")
+        try ui.waitUntil("a lone Esc still closes the form") { !$0.contains("New admin token") }
+    }
+
     /// Ctrl-Z gives the shell back (the job is stopped), and `fg` returns to the whole screen, drawn again.
     @Test func ctrlZSuspendsAndFgRedraws() throws {
         let ui = try TerminalSession(inShell: true)

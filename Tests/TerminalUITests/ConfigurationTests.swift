@@ -38,6 +38,12 @@ struct ConfigurationTests {
         ("[colors]\ndanger = \"mauve\"", "line 2: danger takes a colour name"),
         ("[colors]\nexpired = \"red\"", "line 2: no colour role 'expired'"),
         ("[colours]\nexpired = \"red\"", "line 1: unknown section [colours]"),
+        // What a terminal sends for Ctrl-M is Enter, already Edit's.
+        ("[keys]\nrevoke = \"Ctrl-M\"", "line 2: revoke: Enter is already edit in the token table"),
+        ("[keys]\nrevoke = [\"X\", \"X\"]", "line 2: revoke lists X twice"),
+        ("[keys.sub]\nx = \"y\"", "line 1: no action 'sub'"),
+        ("[[keys]]\nrevoke = \"X\"", "line 1: keys must be one table"),
+        ("[keys]\nrevoke = \"\(String(repeating: "A", count: 500))\"", "line 2: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…' is not a key"),
     ])
     func aBadFileNamesItsLineAndTheDefaultsApply(text: String, expected: String) {
         let configuration = Configuration.parse(text, path: path)
@@ -46,6 +52,21 @@ struct ConfigurationTests {
         #expect(problem.hasSuffix("the default keys and colours apply"))
         #expect(!problem.contains("\n"))
         #expect(configuration.keys.overrides.isEmpty && configuration.palette == .standard)
+    }
+
+    /// A directory, a file too large to be a config, and bytes that are not UTF-8 each get their one line.
+    @Test func anUnusableFileSaysWhy() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-cfg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let file = home.appendingPathComponent("apitokens/config.toml")
+        try FileManager.default.createDirectory(at: file, withIntermediateDirectories: true)
+        let environment = ["XDG_CONFIG_HOME": home.path]
+        #expect(Configuration.load(environment: environment).problem?.contains("config.toml: is a directory, not a file") == true)
+        try FileManager.default.removeItem(at: file)
+        try Data(repeating: 0x23, count: Configuration.maximumBytes + 1).write(to: file)
+        #expect(Configuration.load(environment: environment).problem?.contains("is larger than 64 KiB") == true)
+        try Data("[keys]\nrevoke = \"\u{FF}\"\n".utf8.map { $0 == 0xC3 ? 0xFF : $0 }).write(to: file)
+        #expect(Configuration.load(environment: environment).problem?.contains("config.toml line 2: is not UTF-8 text") == true)
     }
 
     @Test func theConfigIsFoundWhereXDGSays() {

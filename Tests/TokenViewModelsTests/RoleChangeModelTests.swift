@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+import TokenDomain
+import TokenStore
+@testable import TokenViewModels
+
+/// An open dialog under a role changed by another administrator: what the new role may not do is no longer offered.
+struct RoleChangeModelTests {
+    let shared: SharedDemoFixture
+
+    init() throws { shared = try SharedDemoFixture(tokens: 60) }
+
+    func model(as login: String) throws -> AppModel {
+        AppModel(store: shared.store, actor: try #require(try shared.store.account(login: login)), clipboard: RecordingClipboard(),
+                 width: 100, height: 30)
+    }
+
+    @Test func aDemotionClosesARevokeTheNewRoleMayNotAnswer() throws {
+        let alice = try model(as: "alice")
+        alice.send(.table(.sortBy(.kind)))
+        #expect(alice.state.table.selected?.kind == .admin)
+        alice.send(.table(.revoke))
+        guard case .confirm = alice.state.modal else { Issue.record("no confirmation"); return }
+        try shared.other.setRole(login: "alice", role: .user, by: shared.admin)
+        alice.send(.reload)
+        #expect(alice.state.modal == nil)
+        #expect(alice.state.message?.text.hasPrefix("An administrator changed your role to User; closed: only administrators can revoke admin tokens") == true)
+        #expect(try shared.other.token(id: try #require(alice.state.table.selected?.id), by: shared.admin) != nil, "nothing was revoked")
+    }
+
+    @Test func aPromotionKeepsTheDialogOpen() throws {
+        let bruno = try model(as: "bruno")
+        bruno.send(.table(.roll))
+        guard case .confirm = bruno.state.modal else { Issue.record("no confirmation"); return }
+        try shared.other.setRole(login: "bruno", role: .admin, by: shared.admin)
+        bruno.send(.reload)
+        guard case .confirm = bruno.state.modal else { Issue.record("the roll was closed"); return }
+    }
+
+    /// Someone in no team could only make a token without sites: New is not offered, and says why.
+    @Test func newIsNotOfferedToSomeoneInNoTeam() throws {
+        try shared.other.leave(login: "dana", team: try #require(try shared.other.account(login: "dana")?.teams.first), by: shared.admin)
+        let dana = try model(as: "dana")
+        #expect(dana.state.reasonUnavailable(.table(.newToken))?.hasPrefix("You are not a member of any team") == true)
+        dana.send(.table(.newToken))
+        #expect(dana.state.modal == nil)
+    }
+}
