@@ -104,8 +104,10 @@ struct QueryPlan {
         }
         if let candidates {
             source = ("(\(candidates.sql)) AS candidate CROSS JOIN token ON token.id = candidate.id", candidates.arguments)
-        } else if filter.personalOwnerID != nil, let order {
-            source = ("token INDEXED BY \(order.sort.personalIndex)", [])
+        } else if let order {
+            // A walk must follow the sort: a short search's name range would otherwise tempt the planner to read
+            // the whole range and sort it.
+            source = ("token INDEXED BY \(filter.personalOwnerID != nil ? order.sort.personalIndex : order.sort.liveIndex)", [])
         } else {
             source = ("token", [])
         }
