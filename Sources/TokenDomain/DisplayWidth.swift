@@ -1,11 +1,11 @@
 /// How many terminal columns text takes: 2 for East Asian wide characters and emoji, 0 for combining marks.
 public enum DisplayWidth {
-    public static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
+    @inlinable public static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
 
     /// The part of a character a terminal draws in the width `of` gives it: its first scalar and the combining marks
     /// (and Hangul vowel and final jamo) after it. Emoji modifiers, joined emoji and the second half of a flag would
     /// each take cells of their own in ncurses and push the rest of the line out of place, so they are left out.
-    public static func printable(_ character: Character) -> String {
+    @inlinable public static func printable(_ character: Character) -> String {
         var scalars = character.unicodeScalars.makeIterator()
         guard let first = scalars.next() else { return "" }
         var out = String.UnicodeScalarView([first])
@@ -18,12 +18,12 @@ public enum DisplayWidth {
         return String(out)
     }
 
-    public static func of(_ character: Character) -> Int {
+    @inlinable public static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
         return of(first)
     }
 
-    public static func of(_ scalar: Unicode.Scalar) -> Int {
+    @inlinable public static func of(_ scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
         if value < 0x300 { return value < 0x20 || (0x7F..<0xA0).contains(value) ? 0 : 1 }
         switch scalar.properties.generalCategory {
