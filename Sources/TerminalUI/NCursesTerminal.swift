@@ -155,16 +155,13 @@ public final class NCursesTerminal {
             unget_wch(wchar_t(bitPattern: first))
             return false
         }
+        if first == 0x4F { _ = pendingCharacter(); return true }  // "O": SS3 and one final byte
+        // "[": CSI, parameters and intermediates up to a final byte; the Linux console's F1–F5 add one more "[".
         var count = 0
-        switch first {
-        case 0x5B:  // "[": CSI, parameters and intermediates up to a final byte; the Linux console's F1–F5 add one "[".
-            while let next = pendingCharacter(), count < 32 {
-                count += 1
-                if count == 1, next == 0x5B { continue }
-                if (0x40...0x7E).contains(next) { break }
-            }
-        case 0x4F: _ = pendingCharacter()  // "O": SS3 and one final byte
-        default: break
+        while let next = pendingCharacter(), count < 32 {
+            count += 1
+            if count == 1, next == 0x5B { continue }
+            if (0x40...0x7E).contains(next) { break }
         }
         return true
     }
