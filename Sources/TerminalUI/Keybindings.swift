@@ -64,9 +64,18 @@ public enum KeyContext: Hashable, Sendable, CaseIterable {
 public struct Keybindings: Sendable {
     /// Keys chosen in config.toml, by action name; every other binding keeps its default keys.
     public let overrides: [String: [Key]]
+    /// Every context's bindings with the keys in force, built once: dispatch and every frame read them.
+    private let tables: [KeyContext: [Binding]]
 
     public init(overrides: [String: [Key]] = [:]) {
         self.overrides = overrides
+        tables = Dictionary(uniqueKeysWithValues: KeyContext.allCases.map { context in
+            (context, Self.defaults(for: context).map { binding in
+                var binding = binding
+                if let keys = overrides[binding.name] { binding.keys = keys }
+                return binding
+            })
+        })
     }
 
     /// The defaults, with nothing changed.
@@ -119,13 +128,7 @@ public struct Keybindings: Sendable {
     ]
 
     /// The bindings that apply in a context, in the order help lists them, with the keys in force.
-    public func bindings(for context: KeyContext) -> [Binding] {
-        Self.defaults(for: context).map { binding in
-            var binding = binding
-            if let keys = overrides[binding.name] { binding.keys = keys }
-            return binding
-        }
-    }
+    public func bindings(for context: KeyContext) -> [Binding] { tables[context] ?? [] }
 
     /// The contexts where text is typed: a printable key bound there could no longer be typed.
     static let textContexts: Set<KeyContext> = [.search, .auditSearch, .formText]

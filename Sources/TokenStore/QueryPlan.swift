@@ -93,8 +93,9 @@ struct QueryPlan {
             candidates = ("SELECT id FROM token WHERE ownerId = ? AND revokedAt IS NULL", [owner], owned)
         }
         var searchIsDense = false
+        var named = 0
         if let search {
-            let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)"),
+            named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)"),
                                          arguments: search.nameCandidates.arguments + [limit + 1]) ?? 0
             let created = try Self.liveCount(db, owners: search.creatorIDs, personalOnly: filter.personalOwnerID != nil)
             searchIsDense = named > limit || created > limit
@@ -103,7 +104,7 @@ struct QueryPlan {
             }
         }
         if let candidates {
-            source = ("(\(candidates.sql)) AS candidate CROSS JOIN token ON token.id = candidate.id", candidates.arguments)
+            source = Self.joined(candidates.sql, candidates.arguments)
         } else if let order {
             // A walk must follow the sort: a short search's name range would otherwise tempt the planner to read
             // the whole range and sort it.
@@ -114,7 +115,7 @@ struct QueryPlan {
         usesCandidates = candidates != nil
         if let search, let order, candidates == nil, filter.personalOwnerID == nil, searchIsDense,
            (1...Self.mostCreatorBranches).contains(search.creatorIDs.count) {
-            branches = try Self.branches(db, search: search, base: base, order: order, candidateLimit: limit)
+            branches = try Self.branches(db, search: search, named: named, base: base, order: order, candidateLimit: limit)
         } else {
             branches = nil
         }
@@ -124,43 +125,43 @@ struct QueryPlan {
         self.limit = limit
     }
 
+    /// Candidate ids joined to their token rows.
+    private static func joined(_ candidates: String, _ arguments: StatementArguments) -> (sql: String, arguments: StatementArguments) {
+        ("(\(candidates)) AS candidate CROSS JOIN token ON token.id = candidate.id", arguments)
+    }
+
     /// Beyond this many matching creators, one walk tests them all.
     static let mostCreatorBranches = 4
 
     /// The union of a dense search: name matches (their candidates when few, else a walk of the sort index), then
     /// each creator's tokens in the sort's order.
-    private static func branches(_ db: Database, search: TokenSearch, base: (sql: String, arguments: StatementArguments),
+    /// `named` is how many tokens the name alone matches (counted up to the limit and one).
+    private static func branches(_ db: Database, search: TokenSearch, named: Int, base: (sql: String, arguments: StatementArguments),
                                  order: TokenOrder, candidateLimit limit: Int) throws -> [Branch] {
-        func branch(_ source: String, _ sourceArguments: StatementArguments = [], _ test: String,
-                    _ testArguments: StatementArguments = []) -> Branch {
-            Branch(source: (source, sourceArguments), condition: (base.sql + " AND " + test, base.arguments + testArguments))
+        func branch(_ source: (String, StatementArguments), _ test: String, _ testArguments: StatementArguments = []) -> Branch {
+            Branch(source: source, condition: (base.sql + " AND " + test, base.arguments + testArguments))
         }
         let names = search.namePredicate
-        let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)"),
-                                     arguments: search.nameCandidates.arguments + [limit + 1]) ?? 0
-        var branches = [named <= limit
-            ? branch("(\(search.nameCandidates.sql)) AS candidate CROSS JOIN token ON token.id = candidate.id",
-                     search.nameCandidates.arguments, names.sql, names.arguments)
-            : branch("token INDEXED BY \(order.sort.liveIndex)", [], names.sql, names.arguments)]
+        let walk = ("token INDEXED BY \(order.sort.liveIndex)", StatementArguments())
+        var branches = [branch(named <= limit ? joined(search.nameCandidates.sql, search.nameCandidates.arguments) : walk,
+                               names.sql, names.arguments)]
         let ids = search.creatorIDs.map(String.init).joined(separator: ",")
         if order.sort == .owner {
             // The sort key is the creator's login: their tokens are one range of the sort index.
             let logins = try String.fetchAll(db, sql: "SELECT login FROM account WHERE id IN (\(ids))")
             let placeholders = logins.map { _ in "?" }.joined(separator: ",")
-            branches.append(branch("token INDEXED BY \(order.sort.liveIndex)", [], "token.ownerLogin IN (\(placeholders))",
-                                   StatementArguments(logins)))
+            branches.append(branch(walk, "token.ownerLogin IN (\(placeholders))", StatementArguments(logins)))
             return branches
         }
         for id in search.creatorIDs {
-            branches.append(branch("token INDEXED BY \(order.sort.personalIndex)", [],
-                                   "token.ownerId = \(id) AND token.kind = 'personal'"))
+            branches.append(branch(("token INDEXED BY \(order.sort.personalIndex)", []), "token.ownerId = \(id) AND token.kind = 'personal'"))
         }
         // Their admin tokens, if any (only administrators make them): fetched and sorted when few, else the sort
         // index walked, which finds them soon (by Type, the walk starts at the admin tokens).
         let admin = try Int.fetchOne(db.cachedStatement(
             sql: "SELECT ifnull(sum(live), 0) FROM token_tally WHERE ownerId IN (\(ids)) AND kind = 'admin'")) ?? 0
         if admin > 0 {
-            branches.append(branch(admin <= limit ? "token INDEXED BY token_owner" : "token INDEXED BY \(order.sort.liveIndex)", [],
+            branches.append(branch(admin <= limit ? ("token INDEXED BY token_owner", []) : walk,
                                    "token.ownerId IN (\(ids)) AND token.kind = 'admin'"))
         }
         return branches

@@ -140,12 +140,14 @@ extension TokenStore {
             }
             return ("SELECT \(Token.selection) FROM \(branch.source.sql) WHERE \(whereClause) \(ordering)", arguments + [limit ?? -1])
         }
-        var (sql, arguments) = select(QueryPlan.Branch(source: plan.source, condition: plan.condition))
+        var (sql, arguments): (String, StatementArguments)
         if let branches = plan.branches {
             // Each branch reads its own first page in order; the union keeps a token found by two once.
             let selects = branches.map(select)
             sql = "SELECT * FROM (" + selects.map { "SELECT * FROM (\($0.sql))" }.joined(separator: " UNION ") + ") AS token \(ordering)"
             arguments = selects.reduce(into: StatementArguments()) { $0 += $1.arguments } + [limit ?? -1]
+        } else {
+            (sql, arguments) = select(QueryPlan.Branch(source: plan.source, condition: plan.condition))
         }
         // A cursor's rows are read in place; fetchAll would copy every row before decoding it.
         return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Token.init(row:)))

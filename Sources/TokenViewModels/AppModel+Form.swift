@@ -36,7 +36,6 @@ extension AppModel {
     func openEditForm() {
         guard let token = state.table.selected else { return }
         perform {
-            try Policy.check(.edit, on: token, by: state.actor)
             guard let owner = try store.account(login: token.owner) else {
                 throw TokenStoreError.notFound("the owner of '\(Sanitized.visible(token.name))' was removed; revoke the token instead")
             }

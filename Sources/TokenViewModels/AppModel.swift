@@ -125,7 +125,7 @@ public final class AppModel {
 
     /// Reads the shown tab again: in place (the same token or event stays selected) or from the top.
     func reloadCurrentTab(keepSelection: Bool) {
-        if state.onAuditLog { reloadAudit(keepSelection: keepSelection) } else if keepSelection { reloadInPlace() } else { reloadTable(anchor: nil) }
+        if keepSelection { reloadInPlace() } else if state.onAuditLog { reloadAudit(keepSelection: false) } else { reloadTable(anchor: nil) }
     }
 
     // MARK: The person at the keyboard
