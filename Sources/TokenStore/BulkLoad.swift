@@ -1,18 +1,22 @@
 internal import GRDB
 
 extension Schema {
-    /// Rows per statement when filling the search index: FTS5 merges its pending terms between statements,
-    /// and one statement holding a million rows runs several times slower than ten holding a tenth each.
+    /// Rows per statement when filling the version-2 search index: FTS5 merges its pending terms between
+    /// statements, and one statement holding a million rows runs several times slower than ten holding a tenth each.
     static let searchFillChunk: Int64 = 100_000
 
-    /// Rebuilds the search index and the tallies from the token table, inside the caller's transaction.
-    static func fillSearchAndTallies(_ db: Database) throws {
+    /// Rebuilds the live tallies from the token table, inside the caller's transaction.
+    static func fillTallies(_ db: Database) throws {
         try db.execute(sql: """
             DELETE FROM token_tally;
             INSERT INTO token_tally (ownerId, kind, live)
               SELECT ownerId, kind, count(*) FROM token WHERE revokedAt IS NULL GROUP BY ownerId, kind;
-            INSERT INTO token_search (token_search) VALUES ('delete-all');
             """)
+    }
+
+    /// Fills version 2's per-token trigram index, which version 6 replaces; kept as that migration shipped.
+    static func fillTokenTrigrams(_ db: Database) throws {
+        try db.execute(sql: "INSERT INTO token_search (token_search) VALUES ('delete-all')")
         let lastID = try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM token") ?? 0
         for start in stride(from: Int64(0), to: lastID, by: Int(searchFillChunk)) {
             try db.execute(sql: """
@@ -20,6 +24,15 @@ extension Schema {
                   SELECT id, nameKey FROM token WHERE revokedAt IS NULL AND id > ? AND id <= ?
                 """, arguments: [start, start + searchFillChunk])
         }
+    }
+
+    /// Rebuilds the distinct live names, and through their triggers the trigram index, inside the caller's transaction.
+    static func fillNames(_ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM token_name;
+            INSERT INTO token_name (nameKey, live)
+              SELECT nameKey, count(*) FROM token INDEXED BY token_live_by_name WHERE revokedAt IS NULL GROUP BY nameKey;
+            """)
     }
 
     /// Runs `load` with the token table's indexes and triggers set aside, then rebuilds them, all in the
@@ -36,7 +49,8 @@ extension Schema {
         }
         try load()
         for object in derived where object["type"] == "index" { try db.execute(sql: object["sql"]) }
-        try fillSearchAndTallies(db)
+        try fillTallies(db)
+        try fillNames(db)
         for object in derived where object["type"] == "trigger" { try db.execute(sql: object["sql"]) }
     }
 }

@@ -39,7 +39,7 @@ struct QueryPlan {
     /// Plans `filter`; `order` names the sort a page walks (nil when only counting).
     init(_ db: Database, filter: TokenFilter, now: Int64, candidateLimit limit: Int, order: TokenOrder?) throws {
         let needle = filter.needle
-        let search = needle.isEmpty ? nil : try TokenSearch(db, needle: needle)
+        let search = needle.isEmpty ? nil : try TokenSearch(db, needle: needle, candidateLimit: limit)
         var clauses = ["token.revokedAt IS NULL"]
         var arguments = StatementArguments()
         if let owner = filter.personalOwnerID {
@@ -80,12 +80,7 @@ struct QueryPlan {
             clauses.append(broken.isEmpty ? "0" : "(" + broken.joined(separator: " OR ") + ")")
         }
         let base = (sql: clauses.joined(separator: " AND "), arguments: arguments)
-        if let search {
-            condition = (base.sql + " AND " + search.predicate.sql, base.arguments + search.predicate.arguments)
-        } else {
-            condition = base
-        }
-        searchPredicate = search?.predicate
+        searchPredicate = search?.predicate(seekingNames: false)
 
         var candidates: (sql: String, arguments: StatementArguments, size: Int)?
         let owned = try filter.personalOwnerID.map { try Self.liveCount(db, owners: [$0], personalOnly: true) }
@@ -93,15 +88,20 @@ struct QueryPlan {
             candidates = ("SELECT id FROM token WHERE ownerId = ? AND revokedAt IS NULL", [owner], owned)
         }
         var searchIsDense = false
-        var named = 0
         if let search {
-            named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(search.nameCandidates.sql) LIMIT ?)"),
-                                         arguments: search.nameCandidates.arguments + [limit + 1]) ?? 0
             let created = try Self.liveCount(db, owners: search.creatorIDs, personalOnly: filter.personalOwnerID != nil)
-            searchIsDense = named > limit || created > limit
-            if !searchIsDense, named + created < candidates?.size ?? Int.max {
-                candidates = (search.candidates.sql, search.candidates.arguments, named + created)
+            searchIsDense = search.named > limit || created > limit
+            if !searchIsDense, search.named + created < candidates?.size ?? Int.max {
+                candidates = (search.candidates.sql, search.candidates.arguments, search.named + created)
             }
+        }
+        // A walk in name order seeks from one matching name to the next instead of testing every row between.
+        let seeksNames = candidates == nil && order?.sort == .name
+        if let search {
+            let predicate = search.predicate(seekingNames: seeksNames)
+            condition = (base.sql + " AND " + predicate.sql, base.arguments + predicate.arguments)
+        } else {
+            condition = base
         }
         if let candidates {
             source = Self.joined(candidates.sql, candidates.arguments)
@@ -115,7 +115,7 @@ struct QueryPlan {
         usesCandidates = candidates != nil
         if let search, let order, candidates == nil, filter.personalOwnerID == nil, searchIsDense,
            (1...Self.mostCreatorBranches).contains(search.creatorIDs.count) {
-            branches = try Self.branches(db, search: search, named: named, base: base, order: order, candidateLimit: limit)
+            branches = try Self.branches(db, search: search, base: base, order: order, candidateLimit: limit)
         } else {
             branches = nil
         }
@@ -135,15 +135,15 @@ struct QueryPlan {
 
     /// The union of a dense search: name matches (their candidates when few, else a walk of the sort index), then
     /// each creator's tokens in the sort's order.
-    /// `named` is how many tokens the name alone matches (counted up to the limit and one).
-    private static func branches(_ db: Database, search: TokenSearch, named: Int, base: (sql: String, arguments: StatementArguments),
+    private static func branches(_ db: Database, search: TokenSearch, base: (sql: String, arguments: StatementArguments),
                                  order: TokenOrder, candidateLimit limit: Int) throws -> [Branch] {
         func branch(_ source: (String, StatementArguments), _ test: String, _ testArguments: StatementArguments = []) -> Branch {
             Branch(source: source, condition: (base.sql + " AND " + test, base.arguments + testArguments))
         }
-        let names = search.namePredicate
+        let fewNamed = search.named <= limit
+        let names = search.namePredicate(seekingNames: !fewNamed && order.sort == .name)
         let walk = ("token INDEXED BY \(order.sort.liveIndex)", StatementArguments())
-        var branches = [branch(named <= limit ? joined(search.nameCandidates.sql, search.nameCandidates.arguments) : walk,
+        var branches = [branch(fewNamed ? joined(search.nameCandidates.sql, search.nameCandidates.arguments) : walk,
                                names.sql, names.arguments)]
         let ids = search.creatorIDs.map(String.init).joined(separator: ",")
         if order.sort == .owner {
@@ -196,10 +196,18 @@ struct TokenSearch {
     let needle: String
     /// Accounts whose login or display name matches.
     let creatorIDs: [Int64]
+    /// How many live tokens the name alone matches, counted up to the candidate limit and one.
+    let named: Int
+    /// True when few enough distinct names match that a walk in name order seeks to each of them (see `seekableNames`).
+    private let namesAreFew: Bool
     /// Needles shorter than a trigram match the start of a name instead of anywhere in it.
     private var isShort: Bool { needle.unicodeScalars.count < 3 }
 
-    init(_ db: Database, needle: String) throws {
+    /// Beyond this many matching names per candidate, a walk tests each row rather than seeking to each name: the
+    /// matching names are read and held first, at about a microsecond each.
+    static let namesPerCandidate = 2
+
+    init(_ db: Database, needle: String, candidateLimit limit: Int) throws {
         self.needle = needle
         let short = needle.unicodeScalars.count < 3
         creatorIDs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, login, name FROM account")).compactMap { row in
@@ -207,30 +215,52 @@ struct TokenSearch {
             let matches = texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) }
             return matches ? row["id"] : nil
         }
+        if short {
+            let range = "SELECT 1 FROM token INDEXED BY token_live_by_name WHERE revokedAt IS NULL AND nameKey >= ? AND nameKey < ?"
+            named = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(range) LIMIT ?)"),
+                                     arguments: [needle, needle + "\u{10FFFF}", limit + 1]) ?? 0
+            namesAreFew = false
+        } else {
+            // Every name is held by at least one live token, so counting names up to the cap bounds the work.
+            let cap = limit * Self.namesPerCandidate + 1
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT count(*), ifnull(sum(live), 0) FROM (
+                  SELECT token_name.live FROM token_name_search JOIN token_name ON token_name.id = token_name_search.rowid
+                  WHERE token_name_search MATCH ? LIMIT ?)
+                """), arguments: [Self.phrase(needle), cap])
+            let (names, tokens): (Int, Int) = (row?[0] ?? 0, row?[1] ?? 0)
+            named = min(tokens, limit + 1)
+            namesAreFew = names < cap
+        }
     }
 
     /// True for a token row that matches; the same test whichever index found the row.
-    var predicate: (sql: String, arguments: StatementArguments) {
-        var alternatives = [namePredicate.sql]
+    /// `seekingNames` when rows are read in name order, so that the walk can seek to the matching names.
+    func predicate(seekingNames: Bool) -> (sql: String, arguments: StatementArguments) {
+        let names = namePredicate(seekingNames: seekingNames)
+        var alternatives = [names.sql]
         if !creatorIDs.isEmpty { alternatives.append("token.ownerId IN (\(idList))") }
-        return ("(" + alternatives.joined(separator: " OR ") + ")", namePredicate.arguments)
+        return ("(" + alternatives.joined(separator: " OR ") + ")", names.arguments)
     }
 
     /// True for a token row whose name matches. A short needle's names are one range of the name index, written as
-    /// a range so that a walk in name order seeks to it rather than testing every row before it.
-    var namePredicate: (sql: String, arguments: StatementArguments) {
-        isShort ? ("(token.nameKey >= ? AND token.nameKey < ?)", [needle, needle + "\u{10FFFF}"]) : ("instr(token.nameKey, ?) > 0", [needle])
+    /// a range so that a walk in name order seeks to it rather than testing every row before it; a longer needle's
+    /// names, when few and `seekingNames`, are a list the walk seeks through.
+    func namePredicate(seekingNames: Bool) -> (sql: String, arguments: StatementArguments) {
+        if isShort { return ("(token.nameKey >= ? AND token.nameKey < ?)", [needle, needle + "\u{10FFFF}"]) }
+        if seekingNames && namesAreFew { return ("token.nameKey IN (\(Self.matchingNames))", [Self.phrase(needle)]) }
+        return ("instr(token.nameKey, ?) > 0", [needle])
     }
 
-    /// Ids of live tokens whose name matches, through the trigram index or, for short needles, the name index.
+    /// Ids of live tokens whose name matches: the name index, through the trigram index of names for longer needles.
     var nameCandidates: (sql: String, arguments: StatementArguments) {
         if isShort {
             // Every name starting with the needle sorts between it and the needle followed by the last code point.
             return ("SELECT id FROM token WHERE revokedAt IS NULL AND nameKey >= ? AND nameKey < ?",
                     [needle, needle + "\u{10FFFF}"])
         }
-        let phrase = "\"" + needle.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        return ("SELECT rowid AS id FROM token_search WHERE token_search MATCH ?", [phrase])
+        return ("SELECT id FROM token INDEXED BY token_live_by_name WHERE revokedAt IS NULL AND nameKey IN (\(Self.matchingNames))",
+                [Self.phrase(needle)])
     }
 
     /// Ids of live tokens whose name or creator matches.
@@ -238,6 +268,15 @@ struct TokenSearch {
         let named = nameCandidates
         if creatorIDs.isEmpty { return named }
         return ("\(named.sql) UNION SELECT id FROM token WHERE ownerId IN (\(idList)) AND revokedAt IS NULL", named.arguments)
+    }
+
+    /// The live names containing the phrase bound to it, through the trigram index of distinct names.
+    private static let matchingNames =
+        "SELECT nameKey FROM token_name WHERE id IN (SELECT rowid FROM token_name_search WHERE token_name_search MATCH ?)"
+
+    /// The needle as one FTS5 phrase, so its characters are matched literally.
+    private static func phrase(_ needle: String) -> String {
+        "\"" + needle.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     private var idList: String { creatorIDs.map(String.init).joined(separator: ",") }

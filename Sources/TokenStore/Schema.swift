@@ -5,7 +5,7 @@ import TokenDomain
 /// The append-only list of named migrations; a shipped migration is never edited.
 enum Schema {
     /// The `user_version` this build writes; a database with a higher one is refused.
-    static let version: Int32 = 5
+    static let version: Int32 = 6
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -141,7 +141,8 @@ enum Schema {
                   UPDATE token_tally SET live = live - 1 WHERE ownerId = old.ownerId AND kind = old.kind;
                 END;
                 """)
-            try fillSearchAndTallies(db)
+            try fillTallies(db)
+            try fillTokenTrigrams(db)
         }
         migrator.registerMigration("v3-names-in-nfc") { db in
             // Names are stored in NFC from now on, so that `café` typed either way is one name. Older rows are
@@ -204,6 +205,49 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
             try AuditChain.chainExistingEvents(db)
+        }
+        migrator.registerMigration("v6-search-by-distinct-name") { db in
+            try db.execute(sql: """
+                -- Many tokens share a name (one per owner), so the trigram index covers each live name once, and a
+                -- search finds the names first: read in name order, their tokens come out sorted by name without
+                -- a sort, through the name index.
+                DROP TRIGGER token_search_insert;
+                DROP TRIGGER token_search_update;
+                DROP TRIGGER token_search_delete;
+                DROP TABLE token_search;
+
+                CREATE TABLE token_name (
+                  id INTEGER PRIMARY KEY,
+                  nameKey TEXT NOT NULL UNIQUE,
+                  live INTEGER NOT NULL CHECK (live > 0)
+                );
+                CREATE VIRTUAL TABLE token_name_search USING fts5(
+                  nameKey, content='', columnsize=0, tokenize='trigram');
+
+                CREATE TRIGGER token_name_insert AFTER INSERT ON token_name BEGIN
+                  INSERT INTO token_name_search (rowid, nameKey) VALUES (new.id, new.nameKey);
+                END;
+                CREATE TRIGGER token_name_delete AFTER DELETE ON token_name BEGIN
+                  INSERT INTO token_name_search (token_name_search, rowid, nameKey) VALUES ('delete', old.id, old.nameKey);
+                END;
+
+                -- A name stays while one live token holds it.
+                CREATE TRIGGER token_names_insert AFTER INSERT ON token WHEN new.revokedAt IS NULL BEGIN
+                  INSERT INTO token_name (nameKey, live) VALUES (new.nameKey, 1)
+                    ON CONFLICT (nameKey) DO UPDATE SET live = live + 1;
+                END;
+                CREATE TRIGGER token_names_update AFTER UPDATE OF nameKey, revokedAt ON token BEGIN
+                  DELETE FROM token_name WHERE old.revokedAt IS NULL AND nameKey = old.nameKey AND live = 1;
+                  UPDATE token_name SET live = live - 1 WHERE old.revokedAt IS NULL AND nameKey = old.nameKey;
+                  INSERT INTO token_name (nameKey, live) SELECT new.nameKey, 1 WHERE new.revokedAt IS NULL
+                    ON CONFLICT (nameKey) DO UPDATE SET live = live + 1;
+                END;
+                CREATE TRIGGER token_names_delete AFTER DELETE ON token WHEN old.revokedAt IS NULL BEGIN
+                  DELETE FROM token_name WHERE nameKey = old.nameKey AND live = 1;
+                  UPDATE token_name SET live = live - 1 WHERE nameKey = old.nameKey;
+                END;
+                """)
+            try fillNames(db)
         }
         return migrator
     }

@@ -31,7 +31,7 @@ struct SearchIndexTests {
         }.map(\.id))
     }
 
-    @Test(arguments: ["deploy", "DEPLOY", "ghtly snap", "bruno", "Chen Wei", "gi", "n", "zz", "export 3", "%", "q\"x"])
+    @Test(arguments: ["deploy", "DEPLOY", "ghtly snap", "ion", "ort", "bruno", "Chen Wei", "gi", "n", "zz", "export 3", "%", "q\"x"])
     func bothStrategiesReturnExactlyTheMatchingTokensInOrder(needle: String) throws {
         let (candidates, walk) = try Self.seededPair()
         let expected = try Self.expected(candidates, needle)
@@ -124,6 +124,51 @@ struct SearchIndexTests {
         let (again, _) = try store.create(try fixture.draft("Monthly billing sync"), by: fixture.user)
         #expect(try store.tokens(matching: TokenFilter(search: "billing"), order: TokenOrder(.name), by: try store.root()).map(\.id) == [again.id])
         #expect(try store.count(matching: TokenFilter(personalOwnerID: fixture.user.id), by: try store.root()) == .exact(1))
+    }
+
+    /// The distinct live names the search reads first, as the token table has them now.
+    static func heldNames(_ store: TokenStore) throws -> [String: Int] {
+        try store.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT nameKey, live FROM token_name")
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["nameKey"] as String, $0["live"] as Int) })
+        }
+    }
+
+    static func liveNames(_ store: TokenStore) throws -> [String: Int] {
+        try store.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT nameKey, count(*) AS live FROM token WHERE revokedAt IS NULL GROUP BY nameKey")
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["nameKey"] as String, $0["live"] as Int) })
+        }
+    }
+
+    @Test func distinctNamesFollowTwoOwnersSharingANameThroughEveryWrite() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let (mine, _) = try store.create(try fixture.draft("Nightly invoice export"), by: fixture.user)
+        let (shared, _) = try store.create(try fixture.draft("Nightly invoice export", kind: .admin), by: fixture.admin)
+        #expect(try Self.heldNames(store) == ["nightly invoice export": 2])
+        #expect(try store.count(matching: TokenFilter(search: "invoice"), by: try store.root()) == .exact(2))
+
+        _ = try store.revoke(ids: [mine.id], by: fixture.user)
+        #expect(try Self.heldNames(store) == ["nightly invoice export": 1])
+        _ = try store.edit(id: shared.id, to: try fixture.draft("Weekly invoice export", kind: .admin), by: fixture.admin)
+        #expect(try Self.heldNames(store) == ["weekly invoice export": 1])
+        #expect(try store.tokens(matching: TokenFilter(search: "nightly"), order: TokenOrder(.name), by: try store.root()).isEmpty)
+        #expect(try store.tokens(matching: TokenFilter(search: "weekly"), order: TokenOrder(.name), by: try store.root()).map(\.id) == [shared.id])
+
+        _ = try store.create(try fixture.draft("Weekly invoice export"), by: fixture.user)
+        try store.removeAccount(login: "jo", by: fixture.admin)
+        #expect(try Self.heldNames(store) == Self.liveNames(store))
+        _ = try store.revoke(ids: [shared.id], by: fixture.admin)
+        #expect(try Self.heldNames(store).isEmpty)
+        #expect(try store.count(matching: TokenFilter(search: "invoice"), by: try store.root()) == .exact(0))
+    }
+
+    @Test func aSeededDatabaseHoldsEachLiveNameOnce() throws {
+        let (candidates, _) = try Self.seededPair()
+        let held = try Self.heldNames(candidates)
+        #expect(held == (try Self.liveNames(candidates)))
+        #expect(held.count < 300)
     }
 
     @Test func removingAnAccountTakesItsPersonalTokensOutOfSearchAndCounts() throws {
