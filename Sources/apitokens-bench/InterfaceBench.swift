@@ -98,6 +98,7 @@ struct InterfaceBench {
         var frames: [Double] = []
         var floorTimes: [Double] = []
         var slow: Set<String> = []
+        var slowest: (milliseconds: Double, step: String)?
         for _ in 0..<rounds {
             for (index, step) in steps.enumerated() {
                 let sent = Stopwatch.milliseconds { model.send(step.action) }
@@ -105,6 +106,7 @@ struct InterfaceBench {
                 if step.measured {
                     ours.append(sent)
                     frames.append(sent + drawn)
+                    if sent + drawn > slowest?.milliseconds ?? 0 { slowest = (sent + drawn, Self.describe(model.state)) }
                 }
                 if step.measured && sent + drawn > Self.keystrokeBudget {
                     slow.insert("\(step.action) took \(Report.ms(sent + drawn)) ms; its SQL: "
@@ -119,7 +121,15 @@ struct InterfaceBench {
         }
         var measurement = Measurement(name: name, ours: ours, frames: frames, floor: floorTimes)
         measurement.slowSteps = slow.sorted()
+        measurement.slowest = slowest
         return measurement
+    }
+
+    /// The search and sort on screen after a step, to name the slowest one.
+    static func describe(_ state: AppState) -> String {
+        let order = "\(state.table.order.sort.rawValue) \(state.table.order.descending ? "descending" : "ascending")"
+        let search = state.table.search.text
+        return (search.isEmpty ? "no search" : "\"\(search)\"") + " under \(order) on the \(state.tab) tab"
     }
 
     /// Every column in turn, ascending then reversed.

@@ -64,12 +64,13 @@ enum Report {
         }
         let firstFrame = large.interactive[0].frames.map { Stopwatch.percentile($0, 0.95) } ?? .nan
         let keystroke = large.interactive.dropFirst().compactMap { $0.frames.map { Stopwatch.percentile($0, 0.95) } }.max() ?? .nan
-        let worst = large.interactive.dropFirst().compactMap { $0.frames?.max() }.max() ?? .nan
+        let slowest = large.interactive.dropFirst().compactMap(\.slowest).max { $0.milliseconds < $1.milliseconds }
         verdicts.insert(contentsOf: [
             verdict("Seeding \(largeName) tokens", large.seedSeconds, atMost: 60, unit: " s"),
             verdict("UI first frame p95 at \(largeName)", firstFrame, atMost: 100, unit: " ms"),
             verdict("Keystroke to frame p95 at \(largeName), worst action", keystroke, atMost: 30, unit: " ms"),
-            verdict("The slowest single keystroke to frame at \(largeName)", worst, atMost: 30, unit: " ms"),
+            verdict("The slowest single keystroke to frame at \(largeName) (\(slowest?.step ?? "none"))", slowest?.milliseconds ?? .nan,
+                    atMost: 30, unit: " ms"),
             verdict("UI peak RSS at \(largeName)", Double(large.peakKilobytes) / 1024, atMost: 64, unit: " MB"),
             verdict("verify in-process at \(largeName), per second", large.verifyPerSecond.ours, atLeast: 20_000),
         ], at: 0)

@@ -29,6 +29,8 @@ struct Measurement {
     let floor: [Double]
     /// Steps whose frame took longer than a keystroke may, with the SQL they ran: the report explains them.
     var slowSteps: [String] = []
+    /// The slowest single keystroke to frame, and what the screen showed after it.
+    var slowest: (milliseconds: Double, step: String)?
 
     init(name: String, ours: [Double], frames: [Double]? = nil, floor: [Double]) {
         self.name = name
@@ -46,6 +48,7 @@ struct Measurement {
         var sum = Measurement(name: name, ours: ours + other.ours, frames: frames.map { $0 + (other.frames ?? []) },
                               floor: floor + other.floor)
         sum.slowSteps = Array(Set(slowSteps + other.slowSteps)).sorted()
+        sum.slowest = [slowest, other.slowest].compactMap { $0 }.max { $0.milliseconds < $1.milliseconds }
         return sum
     }
 

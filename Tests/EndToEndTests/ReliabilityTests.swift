@@ -21,7 +21,7 @@ struct ReliabilityTests {
             done
             wait
             """)
-        #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
+        #expect(!result.stdout.contains("FAIL"), "\(result.stdout) \(result.stderr)")
         #expect(!result.stderr.contains("locked"), "\(result.stderr)")
         let listed = try cli.run(["token", "list", "--all", "--json"])
         let tokens = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []

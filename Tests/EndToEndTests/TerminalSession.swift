@@ -88,8 +88,10 @@ final class TerminalSession {
     func exitStatus(timeout: TimeInterval = 5) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
-            if let text = try? String(contentsOfFile: exitFile, encoding: .utf8) {
-                return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            // The file may exist before its number is written.
+            if let text = try? String(contentsOfFile: exitFile, encoding: .utf8),
+               let status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return status
             }
             usleep(100_000)
         } while Date() < deadline

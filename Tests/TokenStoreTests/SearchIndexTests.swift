@@ -164,6 +164,22 @@ struct SearchIndexTests {
         #expect(try store.count(matching: TokenFilter(search: "invoice"), by: try store.root()) == .exact(0))
     }
 
+    @Test func aSearchInNameOrderFollowsWritesFromAnotherConnection() throws {
+        let fixture = try StoreFixture()
+        let other = try TokenStore(path: fixture.path, clock: FixedClock(StoreFixture.start))
+        defer { other.close() }
+        let drafts = try (1...12).map { try fixture.draft("Invoice export \($0)") }
+        let made = try other.create(drafts, by: fixture.user).map { $0.0 }
+        let filter = TokenFilter(search: "invoice")
+        func names() throws -> [String] {
+            try fixture.store.tokens(matching: filter, order: TokenOrder(.name, descending: true), limit: 3, by: try fixture.store.root()).map(\.name)
+        }
+        #expect(try names() == ["Invoice export 9", "Invoice export 8", "Invoice export 7"])
+        _ = try other.edit(id: made[8].id, to: try fixture.draft("Zebra invoice"), by: fixture.user)
+        _ = try other.revoke(ids: [made[7].id], by: fixture.user)
+        #expect(try names() == ["Zebra invoice", "Invoice export 7", "Invoice export 6"])
+    }
+
     @Test func aSeededDatabaseHoldsEachLiveNameOnce() throws {
         let (candidates, _) = try Self.seededPair()
         let held = try Self.heldNames(candidates)
