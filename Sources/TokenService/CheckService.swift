@@ -10,8 +10,8 @@ import TokenStore
 /// `/metrics`, and `/leaked` for secret-scanning services when leak keys are given. Every answer reflects the database as it is at that moment: what a reader connection remembers is
 /// dropped as soon as `PRAGMA data_version` shows a commit anywhere, so no answer outlives a revoke, roll or edit.
 public final class CheckService: Sendable {
-    private let readers: [TokenStore]
-    private let writer: TokenStore
+    private let readers: [any TokenRepository]
+    private let writer: any TokenRepository
     let recorder: UsageRecorder
     private let clients: ClientAddressPolicy
     let metrics = ServiceMetrics()
@@ -20,14 +20,14 @@ public final class CheckService: Sendable {
     private let outage = OutageLog()
     private let leakKeys: LeakReportKeys
 
-    /// Opens the database at `path` (it must exist): `readers` connections (one per core) answer checks side by side,
+    /// Opens the store through `open` (it must exist): `readers` connections (one per core) answer checks side by side,
     /// and one more records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
-    public init(path: String, trusting proxies: [IPRange] = [], leakKeys: LeakReportKeys = .none,
+    public init(opening open: RepositoryOpener, trusting proxies: [IPRange] = [], leakKeys: LeakReportKeys = .none,
                 readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), logger: Logger) throws(TokenStoreError) {
         self.leakKeys = leakKeys
-        writer = try TokenStore(path: path, access: .existing)
-        var opened: [TokenStore] = []
-        for _ in 0..<max(1, readers) { opened.append(try TokenStore(path: path, access: .check)) }
+        writer = try open(.existing)
+        var opened: [any TokenRepository] = []
+        for _ in 0..<max(1, readers) { opened.append(try open(.check)) }
         self.readers = opened
         recorder = UsageRecorder(store: writer, logger: logger)
         clients = ClientAddressPolicy(trusting: proxies)
@@ -204,7 +204,7 @@ public final class CheckService: Sendable {
     }
 
     /// The next reader connection, in turn.
-    private var reader: TokenStore { readers[turn.next(modulo: readers.count)] }
+    private var reader: any TokenRepository { readers[turn.next(modulo: readers.count)] }
 
     @discardableResult
     private func finish(_ endpoint: String, _ outcome: CheckOutcome, _ started: ContinuousClock.Instant) -> CheckOutcome {

@@ -8,7 +8,7 @@ import TokenStore
 /// every second, and once more on shutdown, by a store of its own, so no check ever waits on the write lock.
 /// Each token and address is written at most once a minute.
 final class UsageRecorder: Service, @unchecked Sendable {
-    private let store: TokenStore
+    private let store: any TokenRepository
     private let logger: Logger
     private let interval: Duration
     private let lock = NSLock()
@@ -24,7 +24,7 @@ final class UsageRecorder: Service, @unchecked Sendable {
         let clientIP: String?
     }
 
-    init(store: TokenStore, logger: Logger, interval: Duration = .seconds(1)) {
+    init(store: any TokenRepository, logger: Logger, interval: Duration = .seconds(1)) {
         self.store = store
         self.logger = logger
         self.interval = interval

@@ -169,7 +169,7 @@ extension TokenStore {
     }
 
     /// Walks the whole audit chain; `knownHead` is a hash `auditHead` gave earlier.
-    public func verifyAudit(knownHead: Data? = nil, by actor: Account) throws(TokenStoreError) -> AuditVerification {
+    public func verifyAudit(knownHead: Data?, by actor: Account) throws(TokenStoreError) -> AuditVerification {
         try read { db in
             _ = try Self.requireAdmin(db, actor, to: "verify the audit log")
             // One snapshot: a writer appending meanwhile must not make the walk and the head disagree.

@@ -45,8 +45,8 @@ extension TokenFilter {
 extension TokenStore {
     /// Up to `limit` live tokens in `order`, starting just after `cursor` (or at the start): a keyset page.
     /// Every list is authorised on the actor as it is now: all tokens for admins, one's own personal ones for anyone.
-    public func tokens(matching filter: TokenFilter, order: TokenOrder, after cursor: Token? = nil,
-                       limit: Int? = nil, by actor: Account) throws(TokenStoreError) -> [Token] {
+    public func tokens(matching filter: TokenFilter, order: TokenOrder, after cursor: Token?,
+                       limit: Int?, by actor: Account) throws(TokenStoreError) -> [Token] {
         try page(filter, order, cursor: cursor, forward: true, limit: limit, by: actor)
     }
 

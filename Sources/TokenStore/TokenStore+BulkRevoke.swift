@@ -39,8 +39,8 @@ extension TokenStore {
     /// and at most `upTo`, leaving out `except`. Each is judged on the actor and the token as they are at this moment,
     /// and audited as its own event with `reason`; a refusal revokes nothing of this batch and keeps what earlier
     /// batches did.
-    public func revokeBatch(matching filter: TokenFilter, after cursor: Int64, upTo last: Int64 = .max, except: Set<Int64> = [],
-                            limit: Int = revokeBatchSize, reason: String, by actor: Account) throws(TokenStoreError) -> RevokeBatch {
+    public func revokeBatch(matching filter: TokenFilter, after cursor: Int64, upTo last: Int64, except: Set<Int64>,
+                            limit: Int, reason: String, by actor: Account) throws(TokenStoreError) -> RevokeBatch {
         let candidateLimit = candidateLimit
         return try write { db in
             let now = nowSeconds()

@@ -53,7 +53,7 @@ extension TokenStore {
     /// Holding a leaked secret is the authority to kill it, as a token may refresh itself; `reporter` is recorded.
     /// Returns what each secret was before.
     public func revokeLeaked(_ reports: [LeakReport], reporter: String,
-                             actor: Account? = nil) throws(TokenStoreError) -> [LeakLookup] {
+                             actor: Account?) throws(TokenStoreError) -> [LeakLookup] {
         try write { db in
             let who = try actor.map { try Self.currentActor(db, $0).login } ?? reporter
             let now = nowSeconds()

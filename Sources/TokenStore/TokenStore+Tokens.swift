@@ -65,7 +65,7 @@ extension TokenStore {
     /// Saves new values for a token. With `expectedVersion`, refuses if someone changed the token since it was read.
     /// The expiry is recomputed from now when the token had expired or its expires-in changed. When nothing would
     /// change, nothing is written and the token comes back with its version unchanged.
-    public func edit(id: Int64, expectedVersion: Int64? = nil, to draft: TokenDraft,
+    public func edit(id: Int64, expectedVersion: Int64?, to draft: TokenDraft,
                      by actor: Account) throws(TokenStoreError) -> Token {
         try write { db in
             guard let old = try Self.liveToken(db, id: id) else {
@@ -140,7 +140,7 @@ extension TokenStore {
 
     /// Replaces a token's secret. Without a grace the old secret stops working when this returns; with one it keeps
     /// working until the grace ends. Only one previous secret is kept: a roll during a grace ends the older one.
-    public func roll(id: Int64, grace: TimeSpan? = nil, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
+    public func roll(id: Int64, grace: TimeSpan?, by actor: Account) throws(TokenStoreError) -> (Token, TokenSecret) {
         try write { db in
             let token = try Self.requireLiveToken(db, id: id)
             let actor = try Self.currentActor(db, actor)

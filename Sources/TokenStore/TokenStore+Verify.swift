@@ -61,7 +61,7 @@ extension TokenStore {
 
     /// Judges a secret against every rule, reading only: nothing is recorded (see `recordUses`).
     public func check(_ secret: TokenSecret, _ request: VerificationRequest,
-                      at now: Date? = nil) throws(TokenStoreError) -> Verification {
+                      at now: Date?) throws(TokenStoreError) -> Verification {
         let now = now ?? clock.now()
         guard stillNamesItsFile else {
             throw .database("\(path) was replaced or removed since it was opened; restart to read the new file")

@@ -3,7 +3,7 @@ internal import GRDB
 import TokenDomain
 
 /// The organisation's tokens, accounts and teams in one SQLite database; every write is one audited transaction.
-public final class TokenStore: Sendable {
+public final class TokenStore: TokenRepository {
     let writer: any DatabaseWriter
     let clock: any Clock
     /// Searches with at most this many candidates fetch and sort them; larger ones walk the sort index.
@@ -214,7 +214,7 @@ public final class TokenStore: Sendable {
     }
 
     /// The newest audit events first, those `filter` keeps; for administrators, as they are now.
-    public func auditLog(_ filter: AuditFilter = AuditFilter(), limit: Int? = nil,
+    public func auditLog(_ filter: AuditFilter, limit: Int?,
                          by actor: Account) throws(TokenStoreError) -> [AuditEvent] {
         try read { db in
             _ = try Self.requireAdmin(db, actor, to: "read the audit log")

@@ -7,7 +7,7 @@ import TokenStore
 /// `+Details`, `+Help`, and `+BulkRevoke` for a revoke of everything marked.
 public final class AppModel {
     public internal(set) var state: AppState
-    let store: TokenStore
+    let store: any TokenRepository
     let clipboard: any Clipboard
     /// How many lines the help overlay has for a state; the key tables that know it live in the terminal layer.
     let helpLength: (AppState) -> Int
@@ -16,7 +16,7 @@ public final class AppModel {
     /// Tokens per step of a bulk revoke; tests make it small.
     var bulkBatchSize = TokenStore.revokeBatchSize
 
-    public init(store: TokenStore, actor: Account, clipboard: any Clipboard, width: Int = 80, height: Int = 24,
+    public init(store: any TokenRepository, actor: Account, clipboard: any Clipboard, width: Int = 80, height: Int = 24,
                 helpLength: @escaping (AppState) -> Int = { _ in 0 }) {
         self.store = store
         self.clipboard = clipboard

@@ -42,7 +42,7 @@ public struct TokenTable: Hashable, Sendable {
 
 /// Window movement over the store: keyset pages, so the end of a million rows is as near as the start.
 struct TableWindow {
-    let store: TokenStore
+    let store: any TokenRepository
     let filter: TokenFilter
     let order: TokenOrder
     let size: Int

@@ -20,16 +20,21 @@ struct GlobalOptions: ParsableArguments {
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
         return (dataHome as NSString).appendingPathComponent("apitokens/tokens.sqlite")
     }
+
+    /// Opens the store the options name, with the access asked for.
+    func openStore(_ access: StoreAccess, clock: any Clock = SystemClock()) throws(TokenStoreError) -> any TokenRepository {
+        try TokenStore(path: databasePath, access: access, clock: clock)
+    }
 }
 
 /// An open store and the account acting on it.
 struct Session {
-    let store: TokenStore
+    let store: any TokenRepository
     let actor: Account
 
     /// Opens the database, bootstraps a new one, and resolves the acting account from the OS user and `--as`.
     init(_ options: GlobalOptions, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws {
-        store = try TokenStore(path: options.databasePath, access: access, clock: clock)
+        store = try options.openStore(access, clock: clock)
         let user = OSUser.current
         if access == .create { try store.bootstrapIfEmpty(login: user.login, name: user.name) }
         guard let own = try store.account(login: user.login) else {

@@ -20,7 +20,7 @@ extension APITokens {
 
 /// Turns command-line text into domain values, with one-line errors.
 enum Parse {
-    static func team(_ name: String, in store: TokenStore) throws -> TokenDomain.Team {
+    static func team(_ name: String, in store: any TokenRepository) throws -> TokenDomain.Team {
         guard let team = try store.teams().first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
             throw CommandFailure.refused("no team '\(name)' (see: apitokens team list)")
         }
@@ -98,8 +98,8 @@ extension APITokens.TokenCommand {
             let session = try Session(global)
             let within = try expiresWithin.map { try TimeSpan(parsing: $0, what: "--expires-within") }
             let filter = TokenFilter(personalOwnerID: all ? nil : session.actor.id, search: search, status: status, expiresWithin: within)
-            let tokens = try session.store.tokens(matching: filter, order: TokenOrder(sort, descending: desc), limit: limit,
-                                                  by: session.actor)
+            let tokens = try session.store.tokens(matching: filter, order: TokenOrder(sort, descending: desc), after: nil,
+                                                  limit: limit, by: session.actor)
             let now = session.store.now
             if json {
                 try Output.json(tokens.map { TokenJSON(token: $0, now: now) })
@@ -315,14 +315,15 @@ extension APITokens.TokenCommand {
 /// Revokes every live token matching a filter, a batch per transaction, with a progress line on a terminal.
 enum BulkRevoke {
     /// Returns how many were revoked; tokens with ids past `last` (made after the count was confirmed) are left.
-    static func run(_ store: TokenStore, _ filter: TokenFilter, upTo last: Int64, total: Int, reason: String,
+    static func run(_ store: any TokenRepository, _ filter: TokenFilter, upTo last: Int64, total: Int, reason: String,
                     by actor: Account) throws -> Int {
         let progress = Progress()
         defer { progress.finish() }
         var cursor: Int64 = 0
         var done = 0
         while true {
-            let batch = try store.revokeBatch(matching: filter, after: cursor, upTo: last, reason: reason, by: actor)
+            let batch = try store.revokeBatch(matching: filter, after: cursor, upTo: last, except: [],
+                                              limit: TokenStore.revokeBatchSize, reason: reason, by: actor)
             done += batch.revoked.count
             progress.show("\(done) of \(total) revoked")
             cursor = batch.resumeAfter

@@ -100,7 +100,7 @@ extension APITokens {
             let answer: Verification
             do {
                 let secret = try TokenSecret(parsing: try SecretInput.read())
-                answer = try TokenStore(path: global.databasePath, access: .check).verify(secret, request)
+                answer = try global.openStore(.check).verify(secret, request)
             } catch let error as TokenDomain.ValidationError {
                 answer = .inactive(reason: error.message)
             } catch let error as CommandFailure {
@@ -145,7 +145,7 @@ extension APITokens {
             guard let secret = try? TokenSecret(parsing: raw) else {
                 throw CommandFailure.refused("the token is not active; it cannot refresh itself")
             }
-            let token = try TokenStore(path: global.databasePath, access: .existing).refreshSelf(secret, clientIP: clientIP)
+            let token = try global.openStore(.existing).refreshSelf(secret, clientIP: clientIP)
             try Verify.printCompact(SelfRefresh(token))
         }
     }

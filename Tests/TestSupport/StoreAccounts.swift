@@ -2,7 +2,7 @@ import TokenDomain
 import TokenStore
 
 /// A store's test lookups.
-public extension TokenStore {
+public extension TokenRepository {
     /// The first admin the fixtures bootstrap, `root` (or `admin` in demo fixtures), to list and read as.
     func root() throws -> Account {
         for login in ["root", "admin"] { if let account = try account(login: login), account.isAdmin { return account } }

@@ -17,7 +17,7 @@ import TokenStore
         var revoked: [Int64] = []
         var index = 0
         while true {
-            let result = try fixture.store.revokeBatch(matching: filter, after: cursor, limit: batch, reason: "test", by: actor)
+            let result = try fixture.store.revokeBatch(matching: filter, after: cursor, upTo: .max, except: [], limit: batch, reason: "test", by: actor)
             revoked += result.revoked.map(\.id)
             cursor = result.resumeAfter
             if result.isLast { return revoked }
