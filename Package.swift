@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // `apitokens notify` posts expiry warnings to a webhook.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The PostgreSQL engine, for organisations on more than one host.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // config.toml: the UI's keys and colours.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -33,6 +35,16 @@ let package = Package(
         .target(
             name: "TokenStore",
             dependencies: ["TokenDomain", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "TokenStorePostgres",
+            dependencies: [
+                "TokenDomain", "TokenStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TokenViewModels", dependencies: ["TokenDomain", "TokenStore"]),
@@ -81,6 +93,8 @@ let package = Package(
         .testTarget(name: "TokenStoreTests", dependencies: [
             "TokenStore", "TokenDomain", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Runs against the PostgreSQL server APITOKENS_TEST_POSTGRES names (a URL); skipped without one.
+        .testTarget(name: "TokenStorePostgresTests", dependencies: ["TokenStorePostgres", "TokenStore", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"],
                     exclude: ["Snapshots"]),

@@ -14,6 +14,24 @@ public struct OrganisationPolicy: Hashable, Sendable {
         self.requireIPAllowList = requireIPAllowList
     }
 
+    /// The audit log's words for changing the rules from `old` to `new`, or nil when they are the same; refuses a
+    /// longest lifetime out of range. Both stores write it.
+    public static func changeDetails(from old: OrganisationPolicy, to new: OrganisationPolicy) throws(PolicyError) -> String? {
+        if let days = new.maxLifetimeDays, !(1...ExpiresIn.maximumDays).contains(days) {
+            throw PolicyError("the longest lifetime must be between 1 and \(ExpiresIn.maximumDays) days")
+        }
+        guard old != new else { return nil }
+        func lifetime(_ days: Int?) -> String { days.map { ExpiresIn.days($0).text } ?? "none" }
+        var changes: [String] = []
+        if old.maxLifetimeDays != new.maxLifetimeDays {
+            changes.append("max_lifetime: \(lifetime(old.maxLifetimeDays)) → \(lifetime(new.maxLifetimeDays))")
+        }
+        if old.requireIPAllowList != new.requireIPAllowList {
+            changes.append("require_ip_allowlist: \(old.requireIPAllowList) → \(new.requireIPAllowList)")
+        }
+        return changes.joined(separator: "; ")
+    }
+
     /// The lifetime rule in words: `the organisation allows at most 90 days`.
     public var lifetimeRule: String? {
         maxLifetimeDays.map { "the organisation allows at most \(ExpiresIn.days($0).label.lowercased())" }

@@ -7,6 +7,12 @@ public struct AuditHead: Sendable, Equatable {
     public let count: Int
     public let lastID: Int64
     public let hash: Data
+
+    public init(count: Int, lastID: Int64, hash: Data) {
+        self.count = count
+        self.lastID = lastID
+        self.hash = hash
+    }
 }
 
 /// What `audit verify` found.

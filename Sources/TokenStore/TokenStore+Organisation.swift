@@ -257,7 +257,7 @@ extension TokenStore {
 
 extension Optional {
     /// The wrapped value, or a not-found error with this message.
-    func orThrow(_ message: @autoclosure () -> String) throws -> Wrapped {
+    package func orThrow(_ message: @autoclosure () -> String) throws -> Wrapped {
         guard let self else { throw TokenStoreError.notFound(message()) }
         return self
     }

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import TokenDomain
+import TokenStore
+
+/// One connection to PostgreSQL, used by one caller at a time and opened again on the next call after it was lost,
+/// behind a blocking interface like SQLite's. Its own event loop, so that a caller already on another loop (the check
+/// service's) may wait for it.
+final class PostgresConnector: @unchecked Sendable {
+    /// Every connector's loop: blocking calls wait on it, never run on it.
+    private static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Held by every write transaction: writers take turns, as SQLite's `BEGIN IMMEDIATE` makes them, while reads go
+    /// on beside them on their own snapshots.
+    static let writeLockKey: Int64 = 0x6170_6974_6F6B
+
+    let location: PostgresLocation
+    let logger: Logger
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var connection: PostgresConnection?
+    private var nextID = 0
+
+    /// Connects at once, so that a wrong URL, password or server is said when the store is opened.
+    init(_ location: PostgresLocation) throws(TokenStoreError) {
+        self.location = location
+        var logger = Logger(label: "apitokens.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        try withConnection { _ in }
+    }
+
+    deinit { close() }
+
+    /// Runs `body` on the connection, opening it first if it is not open.
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws(TokenStoreError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            let connection = try open()
+            do {
+                return try body(connection)
+            } catch {
+                if connection.isClosed { self.connection = nil }
+                throw error
+            }
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Runs `body` in one transaction holding the write lock, committed when it returns, rolled back when it throws.
+    func write<T>(_ body: (PostgresConnection) throws -> T) throws(TokenStoreError) -> T {
+        try withConnection { connection in
+            try run("BEGIN ISOLATION LEVEL READ COMMITTED", on: connection)
+            do {
+                try run(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))"), on: connection)
+                let value = try body(connection)
+                try run("COMMIT", on: connection)
+                return value
+            } catch {
+                if !connection.isClosed { _ = try? run("ROLLBACK", on: connection) }
+                throw error
+            }
+        }
+    }
+
+    /// Runs one statement and collects its rows.
+    @discardableResult
+    func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
+        Array(try connection.query(query, logger: logger).wait().rows)
+    }
+
+    /// Closes the connection now; the next call opens another.
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let connection { try? connection.close().wait() }
+        connection = nil
+    }
+
+    /// The open connection, or a new one. Called with `lock` held.
+    private func open() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        var configuration: PostgresConnection.Configuration
+        switch location.endpoint {
+        case .tcp(let host, let port):
+            configuration = .init(host: host, port: port, username: location.user, password: location.password,
+                                  database: location.database, tls: .disable)
+        case .socket(let directory, let port):
+            configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: location.user,
+                                  password: location.password, database: location.database)
+        }
+        configuration.options.connectTimeout = .seconds(3)
+        nextID += 1
+        let opened = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: nextID,
+                                                    logger: logger).wait()
+        connection = opened
+        return opened
+    }
+
+    /// Says in one line what went wrong, naming the server but never the password.
+    private func translate(_ error: any Error) -> TokenStoreError {
+        switch error {
+        case let error as TokenStoreError: return error
+        case let error as ValidationError: return .invalid(error)
+        case let error as PolicyError: return .refused(error)
+        case let error as PSQLError:
+            if let state = error.serverInfo?[.sqlState] {
+                let message = error.serverInfo?[.message] ?? "an error"
+                switch state {
+                case "28P01", "28000": return .cannotOpen(path: "\(location)", reason: "PostgreSQL refused the login: \(message)")
+                case "3D000": return .cannotOpen(path: "\(location)", reason: "there is no database '\(location.database)' on that server")
+                case "23505": return .duplicate("already exists: \(error.serverInfo?[.detail] ?? message)")
+                case "40001", "40P01": return .conflict("another change got there first; nothing was changed, try again")
+                case let state where state.hasPrefix("57P"), let state where state.hasPrefix("08"):
+                    return .database("PostgreSQL at \(location) is unavailable (\(message)); nothing was changed")
+                default: return .database("PostgreSQL error: \(message); nothing was changed")
+                }
+            }
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+                let cause = error.underlying.map { Self.describe($0) } ?? "the connection was closed"
+                return .database("PostgreSQL at \(location) is unreachable: \(cause); nothing was changed")
+            default:
+                return .database("PostgreSQL: \(error.code); nothing was changed")
+            }
+        default:
+            return .database("PostgreSQL at \(location) is unreachable: \(Self.describe(error)); nothing was changed")
+        }
+    }
+
+    /// A network error as a person reads it.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return describe(first.error)
+        }
+        if error is ChannelError { return "the connection was closed" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import TokenStore
+
+/// Where a PostgreSQL store lives: `postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME`, or
+/// `postgresql:///DBNAME?host=/socket/dir` for a Unix socket. As with libpq, the user defaults to the OS user
+/// and the port to 5432; `postgres://` is the same.
+public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
+    /// How the server is reached.
+    public enum Endpoint: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        /// The server's socket `DIRECTORY/.s.PGSQL.PORT`.
+        case socket(directory: String, port: Int)
+    }
+
+    public let endpoint: Endpoint
+    public let user: String
+    public let password: String?
+    public let database: String
+
+    /// True for text that names a PostgreSQL database rather than a SQLite file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
+    }
+
+    /// Parses a URL, or says in one line what is wrong with it.
+    public init(parsing text: String, osUser: String) throws(TokenStoreError) {
+        func bad(_ reason: String) -> TokenStoreError { .cannotOpen(path: Self.redacted(text), reason: reason) }
+        guard Self.isURL(text), let url = URLComponents(string: text) else {
+            throw bad("not a PostgreSQL URL; write postgresql://USER@HOST:PORT/DBNAME or postgresql:///DBNAME?host=/socket/dir")
+        }
+        var socketDirectory: String?
+        for item in url.queryItems ?? [] {
+            switch item.name {
+            case "host":
+                guard let value = item.value, value.hasPrefix("/") else { throw bad("host= takes the directory of the server's socket") }
+                socketDirectory = value
+            case "user":
+                guard item.value?.isEmpty == false else { throw bad("user= needs a name") }
+            case "sslmode" where item.value == "disable":
+                break
+            default:
+                throw bad("unknown URL parameter '\(item.name)'; this build knows host= (a socket directory), user= and sslmode=disable")
+            }
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        guard !database.isEmpty, !database.contains("/") else { throw bad("the URL names no database: add /DBNAME") }
+        let port = url.port ?? 5432
+        guard (1...65_535).contains(port) else { throw bad("port \(port) is out of range") }
+        if let directory = socketDirectory {
+            endpoint = .socket(directory: directory, port: port)
+        } else if let host = url.host, !host.isEmpty {
+            endpoint = .tcp(host: host, port: port)
+        } else {
+            throw bad("the URL names no server: add @HOST, or ?host=/socket/dir for a Unix socket")
+        }
+        let namedUser = url.user ?? url.queryItems?.first { $0.name == "user" }?.value
+        user = namedUser.flatMap { $0.isEmpty ? nil : $0 } ?? osUser
+        password = url.password
+        self.database = database
+    }
+
+    /// The URL without its password, for messages.
+    public var description: String {
+        switch endpoint {
+        case .tcp(let host, let port): "postgresql://\(user)@\(host):\(port)/\(database)"
+        case .socket(let directory, let port): "postgresql://\(user)@/\(database)?host=\(directory)" + (port == 5432 ? "" : " (port \(port))")
+        }
+    }
+
+    /// `text` with any password replaced, so an error never prints it.
+    static func redacted(_ text: String) -> String {
+        guard var url = URLComponents(string: text), url.password != nil else { return text }
+        url.password = "…"
+        return url.string ?? "the PostgreSQL URL"
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import PostgresNIO
+import TokenDomain
+import TokenStore
+
+/// The organisation in a PostgreSQL database, for more than one host: the same operations, rules and audit chain
+/// as the SQLite store, each write one transaction holding the write lock.
+public final class PostgresStore: Sendable {
+    let connector: PostgresConnector
+    let clock: any Clock
+
+    /// Connects to the database `location` names and migrates it.
+    public init(_ location: PostgresLocation, clock: any Clock = SystemClock()) throws(TokenStoreError) {
+        connector = try PostgresConnector(location)
+        self.clock = clock
+        try PostgresSchema.migrate(connector)
+    }
+
+    /// The clock this store judges expiry by.
+    public var now: Date { clock.now() }
+
+    /// Seconds since 1970, as stored.
+    func nowSeconds() -> Int64 { Int64(clock.now().timeIntervalSince1970) }
+
+    /// Lets go of the connection now; a later call connects again.
+    public func close() { connector.close() }
+
+    /// True while the server answers.
+    public func isHealthy() -> Bool {
+        (try? connector.withConnection { connection in try connector.run("SELECT 1", on: connection) }) != nil
+    }
+
+    /// Runs `body` in one write transaction: the connection it passes is in the transaction.
+    func write<T>(_ body: (Transaction) throws -> T) throws(TokenStoreError) -> T {
+        try connector.write { connection in try body(Transaction(connector: connector, connection: connection)) }
+    }
+
+    /// Runs `body` on the connection outside any transaction: each statement reads its own snapshot.
+    func read<T>(_ body: (Transaction) throws -> T) throws(TokenStoreError) -> T {
+        try connector.withConnection { connection in try body(Transaction(connector: connector, connection: connection)) }
+    }
+}
+
+/// A connection lent to one operation, with the statements it runs spelled as queries.
+struct Transaction {
+    let connector: PostgresConnector
+    let connection: PostgresConnection
+
+    /// Runs a statement and returns its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery) throws -> [PostgresRow] { try connector.run(query, on: connection) }
+
+    /// The first column of the first row, or nil when there is no row.
+    func value<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) throws -> T? {
+        try rows(query).first.map { try $0.decode(T.self) }
+    }
+
+    /// How many rows a statement changed, from its command tag.
+    func changes(_ query: PostgresQuery) throws -> Int {
+        try connection.query(query, logger: connector.logger).wait().metadata.rows ?? 0
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+import TokenStore
+@testable import TokenStorePostgres
+
+/// `--db` URLs: the two shapes SPEC §10 names, libpq's defaults, and one clear line for anything else.
+struct PostgresLocationTests {
+    @Test func aURLWithUserHostAndPortNamesThem() throws {
+        let location = try PostgresLocation(parsing: "postgresql://ops:s3cret@db.example.com:6543/tokens", osUser: "jo")
+        #expect(location.endpoint == .tcp(host: "db.example.com", port: 6543))
+        #expect(location.user == "ops")
+        #expect(location.password == "s3cret")
+        #expect(location.database == "tokens")
+        #expect(!"\(location)".contains("s3cret"))
+    }
+
+    @Test func aSocketURLUsesTheOSUserAndTheDefaultPort() throws {
+        let location = try PostgresLocation(parsing: "postgresql:///tokens?host=/run/postgresql", osUser: "jo")
+        #expect(location.endpoint == .socket(directory: "/run/postgresql", port: 5432))
+        #expect(location.user == "jo")
+        #expect(location.password == nil)
+        #expect(try PostgresLocation(parsing: "postgres://ana@db/tokens", osUser: "jo").endpoint == .tcp(host: "db", port: 5432))
+    }
+
+    @Test(arguments: [
+        ("postgresql://db.example.com", "names no database"),
+        ("postgresql:///tokens", "names no server"),
+        ("postgresql:///tokens?host=relative/dir", "directory of the server's socket"),
+        ("postgresql://db:99999/tokens", "out of range"),
+        ("postgresql://db/tokens?sslmode=verify-full", "unknown URL parameter 'sslmode'"),
+        ("postgresql://ops:hunter2@db/a/b", "names no database"),
+    ])
+    func aBadURLIsOneLineThatNeverShowsThePassword(url: String, reason: String) {
+        #expect(throws: TokenStoreError.self) { try PostgresLocation(parsing: url, osUser: "jo") }
+        do {
+            _ = try PostgresLocation(parsing: url, osUser: "jo")
+        } catch {
+            #expect("\(error)".contains(reason), "\(error)")
+            #expect(!"\(error)".contains("hunter2"))
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+}
