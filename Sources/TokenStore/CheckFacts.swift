@@ -3,7 +3,7 @@ internal import GRDB
 import TokenDomain
 
 /// Everything a check needs to know about the token behind one secret, read together; judged without the database.
-struct CheckFacts: Sendable {
+package struct CheckFacts: Sendable {
     let token: Token
     let revoked: Bool
     /// The owner as they are now; nil when removed.
@@ -12,6 +12,14 @@ struct CheckFacts: Sendable {
     let teamSites: [String]
     /// True when the secret is the one the token's last roll replaced, which works only inside its grace.
     let isPreviousSecret: Bool
+
+    package init(token: Token, revoked: Bool, owner: Account?, teamSites: [String], isPreviousSecret: Bool) {
+        self.token = token
+        self.revoked = revoked
+        self.owner = owner
+        self.teamSites = teamSites
+        self.isPreviousSecret = isPreviousSecret
+    }
 
     /// Reads the facts for a secret's hash, current or previous, or nil for a secret no token has now.
     static func load(_ db: Database, hash: Data) throws -> CheckFacts? {
@@ -29,7 +37,7 @@ struct CheckFacts: Sendable {
     }
 
     /// The verdict on a request for the token these facts describe, at `now`.
-    func judge(_ request: VerificationRequest, now: Date) -> Verification {
+    package func judge(_ request: VerificationRequest, now: Date) -> Verification {
         if revoked { return .inactive(reason: "token was revoked") }
         if isPreviousSecret, token.graceEnd(at: now) == nil {
             return .inactive(reason: "secret was rolled out; its grace ended at \(RFC3339.string(token.previousSecretExpiresAt ?? now))")

@@ -56,10 +56,15 @@ extension TokenStore {
             ])
         let token = try Self.requireLiveToken(db, id: db.lastInsertedRowID)
         try audit(db, actor: actor.login, action: "create", tokenID: token.id, tokenName: token.name,
-                  details: "kind: \(token.kind.rawValue); team: \(teamName); permissions: "
-                    + "\(token.permissions.ids.joined(separator: ",")); expires_in: \(token.expiresIn.text)"
-                    + (token.allowedIPs.allowsAny ? "" : "; allowed_ips: \(token.allowedIPs)"))
+                  details: Self.creationDetails(token))
         return (token, secret)
+    }
+
+    /// The audit description of a new token; both engines write it.
+    package static func creationDetails(_ token: Token) -> String {
+        "kind: \(token.kind.rawValue); team: \(token.team); permissions: "
+            + "\(token.permissions.ids.joined(separator: ",")); expires_in: \(token.expiresIn.text)"
+            + (token.allowedIPs.allowsAny ? "" : "; allowed_ips: \(token.allowedIPs)")
     }
 
     /// Saves new values for a token. With `expectedVersion`, refuses if someone changed the token since it was read.
@@ -157,10 +162,7 @@ extension TokenStore {
                   previousSecretExpiresAt = ?, secretHash = ?, hint = ?, updatedAt = ?, version = version + 1
                 WHERE id = ?
                 """, arguments: [graceEnd, graceEnd, secret.hash, secret.hint, now, id])
-            let hadGrace = token.graceEnd(at: clock.now()) != nil
-            let details = (graceEnd.map { "secret replaced; the previous one works until \(RFC3339.string(Date(timeIntervalSince1970: TimeInterval($0))))" }
-                ?? "secret replaced; the previous one stopped working")
-                + (hadGrace ? "; the older secret's grace ended" : "")
+            let details = Self.rollDetails(graceEnd: graceEnd, hadGrace: token.graceEnd(at: clock.now()) != nil)
             try audit(db, actor: actor.login, action: "roll", tokenID: id, tokenName: token.name, details: details)
             return (try Self.requireLiveToken(db, id: id), secret)
         }
@@ -202,8 +204,15 @@ extension TokenStore {
         }
     }
 
-    /// The audit description of what changed between two versions of a token.
-    static func changes(from old: Token, to new: Token) -> String {
+    /// The audit description of a roll whose old secret works until `graceEnd`, if any; both engines write it.
+    package static func rollDetails(graceEnd: Int64?, hadGrace: Bool) -> String {
+        (graceEnd.map { "secret replaced; the previous one works until \(RFC3339.string(Date(timeIntervalSince1970: TimeInterval($0))))" }
+            ?? "secret replaced; the previous one stopped working")
+            + (hadGrace ? "; the older secret's grace ended" : "")
+    }
+
+    /// The audit description of what changed between two versions of a token; both engines write it.
+    package static func changes(from old: Token, to new: Token) -> String {
         func time(_ date: Date?) -> String { date.map { RFC3339.string($0) } ?? "never" }
         var changes: [String] = []
         if old.name != new.name { changes.append("name: \"\(old.name)\" → \"\(new.name)\"") }
@@ -233,7 +242,7 @@ extension Token {
     /// True for a personal token whose owner may no longer use it. The same rule as `Policy.effectivePermissions`
     /// (a test holds them together): inactive unless the owner is a live member of the token's team whose role can
     /// grant at least one of its permissions.
-    static let ownerLacksAccessSQL = """
+    package static let ownerLacksAccessSQL = """
         (token.kind = 'personal' AND NOT EXISTS (
           SELECT 1 FROM account JOIN membership ON membership.accountId = account.id
           WHERE account.id = token.ownerId AND account.removedAt IS NULL AND membership.teamId = token.teamId

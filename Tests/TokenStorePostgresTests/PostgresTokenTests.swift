@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import TestSupport
+import TokenDomain
+import TokenStore
+@testable import TokenStorePostgres
+
+/// Tokens on PostgreSQL against a real server: created, checked, rolled, refreshed and revoked, with a second
+/// connection acting between every two checks, as a second host's `serve` or CLI would.
+@Suite(.enabled(if: ScratchPostgres.serverURL != nil, "APITOKENS_TEST_POSTGRES names no server"))
+struct PostgresTokenTests {
+    let database: ScratchPostgres
+    let store: PostgresStore
+    let root: Account
+    let jo: Account
+    let webID: Int64
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    init() throws {
+        database = try #require(ScratchPostgres())
+        store = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()), clock: FixedClock(Self.start))
+        try store.bootstrapIfEmpty(login: "root", name: "Root")
+        root = try #require(try store.account(login: "root"))
+        webID = try store.addTeam(name: "Web", by: root).id
+        try store.addSite(name: "www.example.com", team: "Web", by: root)
+        jo = try store.addAccount(login: "jo", name: "Jo", role: .user, teams: ["Web"], by: root)
+    }
+
+    func another() throws -> PostgresStore {
+        try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()), clock: FixedClock(Self.start))
+    }
+
+    func draft(_ name: String, _ permissions: [Permission] = [.readSite], ips: String = "") throws -> TokenDraft {
+        TokenDraft(name: name, kind: .personal, teamID: webID, permissions: PermissionSet(permissions),
+                   allowedIPs: try IPAllowList(parsing: ips))
+    }
+
+    @Test func aCreatedTokenChecksUntilAnotherConnectionRevokesIt() throws {
+        let (token, secret) = try store.create(try draft("CI deploy"), by: jo)
+        #expect(token.owner == "jo" && token.team == "Web" && token.version == 1)
+        #expect(try store.token(id: token.id, by: jo)?.name == "CI deploy")
+        guard case .active(_, let granted, false) = try store.check(secret, VerificationRequest(permissions: [.readSite]), at: nil) else {
+            Issue.record("a new token did not check"); return
+        }
+        #expect(granted == PermissionSet([.readSite]))
+        #expect(try store.check(secret, VerificationRequest(site: "www.example.com"), at: nil) != .inactive(reason: "unknown token"))
+        #expect(try store.check(secret, VerificationRequest(site: "shop.example.com"), at: nil)
+                == .outOfScope(reason: "site shop.example.com is not in team Web"))
+
+        let other = try another()
+        try other.revoke(ids: [token.id], by: root)
+        #expect(try store.check(secret, VerificationRequest(), at: nil) == .inactive(reason: "token was revoked"))
+        #expect(try store.token(id: token.id, by: jo) == nil)
+        #expect(try store.auditLog(AuditFilter(tokenID: token.id), limit: nil, by: root).map(\.action) == ["revoke", "create"])
+    }
+
+    @Test func aRollWithAGraceKeepsTheOldSecretUntilItEnds() throws {
+        let (token, old) = try store.create(try draft("Nightly export"), by: jo)
+        let (rolled, new) = try store.roll(id: token.id, grace: TimeSpan(hours: 1), by: jo)
+        #expect(rolled.version == 2)
+        guard case .active(_, _, true) = try store.check(old, VerificationRequest(), at: nil) else {
+            Issue.record("the previous secret stopped inside its grace"); return
+        }
+        guard case .active(_, _, false) = try store.check(new, VerificationRequest(), at: nil) else {
+            Issue.record("the new secret did not check"); return
+        }
+        #expect(try store.check(old, VerificationRequest(), at: Self.start.addingTimeInterval(3_601))
+                == .inactive(reason: "secret was rolled out; its grace ended at \(RFC3339.string(Self.start.addingTimeInterval(3_600)))"))
+        _ = try store.roll(id: token.id, grace: nil, by: jo)
+        #expect(try store.check(new, VerificationRequest(), at: nil) == .inactive(reason: "unknown token"))
+    }
+
+    @Test func permissionsAreJudgedOnTheOwnerAsTheyAreNow() throws {
+        let (token, secret) = try store.create(try draft("Laptop", [.readSite, .manageDeploys]), by: jo)
+        // A stale account value does not matter: the store reads the actor's role as it is now.
+        #expect(try store.token(id: token.id, by: root.with(role: .viewer))?.id == token.id)
+        let other = try another()
+        try other.leave(login: "jo", team: "Web", by: root)
+        #expect(try store.check(secret, VerificationRequest(), at: nil)
+                == .inactive(reason: "its owner jo is no longer a member of team Web"))
+        try other.join(login: "jo", team: "Web", by: root)
+        guard case .active = try store.check(secret, VerificationRequest(), at: nil) else {
+            Issue.record("a token whose owner joined again does not check"); return
+        }
+        try other.setRole(login: "jo", role: .viewer, by: root)
+        let demoted = try store.check(secret, VerificationRequest(), at: nil)
+        guard case .active(_, let granted, _) = demoted else { Issue.record("a viewer's read-site token: \(demoted)"); return }
+        #expect(granted == PermissionSet([.readSite]))
+        #expect(throws: TokenStoreError.refused(PolicyError("only administrators can add teams; jo is a Viewer"))) {
+            try store.addTeam(name: "Ops", by: jo)
+        }
+    }
+
+    @Test func aDuplicateNameOrABadDraftChangesNothing() throws {
+        _ = try store.create(try draft("CI deploy"), by: jo)
+        #expect(throws: TokenStoreError.duplicate("a live token named 'ci DEPLOY' already exists for this owner")) {
+            try store.create(try draft("ci DEPLOY"), by: jo)
+        }
+        #expect(throws: TokenStoreError.self) { try store.create([try draft("Fine"), try draft("")], by: jo) }
+        #expect(try store.auditLog(AuditFilter(action: "create"), limit: nil, by: root).count == 1)
+    }
+
+    @Test func verifyRecordsAUseOnceAMinuteAndRefreshSelfExtends() throws {
+        let (token, secret) = try store.create(try draft("Monitor"), by: jo)
+        let ip = try #require(IPAddress("203.0.113.9"))
+        _ = try store.verify(secret, VerificationRequest(clientIP: ip))
+        let used = try #require(try store.token(id: token.id, by: jo))
+        #expect(used.lastUsedIP == "203.0.113.9" && used.lastUsedAt == Self.start)
+        let refreshed = try store.refreshSelf(secret, clientIP: ip)
+        #expect(refreshed.version == 2)
+        #expect(try store.auditLog(AuditFilter(tokenID: token.id), limit: 1, by: root).first?.actor == "token:\(token.id)")
+    }
+}
+
+private extension Account {
+    func with(role: Role) -> Account { Account(id: id, login: login, name: name, role: role, teams: teams) }
+}
