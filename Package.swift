@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "apitokens",
             dependencies: [
-                "TokenDomain", "TokenStore", "TokenViewModels", "TerminalUI", "TokenService",
+                "TokenDomain", "TokenStore", "TokenStorePostgres", "TokenViewModels", "TerminalUI", "TokenService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

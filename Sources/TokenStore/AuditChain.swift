@@ -97,49 +97,76 @@ enum AuditChain {
     /// the end of the chain against the head, so that removing the newest events shows. With `knownHead`, also
     /// proves that the chain still passes through that hash.
     static func verify(_ db: Database, knownHead: Data?) throws -> AuditVerification {
-        var previous = AuditDigest.genesis
-        var count = 0
-        var lastID: Int64 = 0
-        var passedKnownHead = knownHead == nil || knownHead == AuditDigest.genesis
-        /// The first event past the head's last one, if any: where events added by hand begin.
-        let recordedLast = try head(db)?.lastID ?? 0
-        var firstPastHead: Int64?
+        let head = try head(db)
+        var walk = AuditWalk(knownHead: knownHead, recordedLastID: head?.lastID ?? 0)
         let rows = try Row.fetchCursor(db, sql: """
             SELECT id, at, actor, action, tokenId, tokenName, details, previousHash, hash FROM audit ORDER BY id
             """)
         while let row = try rows.next() {
-            let id: Int64 = row[0]
-            func broken(_ problem: String) -> AuditVerification { AuditVerification(count: count, problem: problem, eventID: id) }
-            guard let stored = row[8] as Data? else { return broken("event #\(id) was inserted by hand: it carries no hash") }
-            guard let link = row[7] as Data? else { return broken("event #\(id) was changed after it was written") }
-            let recomputed = AuditDigest.hash(id: id, at: row[1], actor: row[2], action: row[3], tokenID: row[4], tokenName: row[5],
-                                              details: row[6], previous: link)
-            if recomputed != stored {
-                // Content that no longer hashes, and a link to something else: the row was moved here or replaced.
-                if link != previous { return broken("event #\(id) was moved or replaced by hand: it does not belong here") }
-                return broken("event #\(id) was changed after it was written")
-            }
-            if link != previous {
-                if id > lastID + 1 {
-                    let gap = id - lastID - 1 == 1 ? "event #\(lastID + 1) was" : "events #\(lastID + 1)–#\(id - 1) were"
-                    return AuditVerification(count: count, problem: "\(gap) removed: event #\(id) does not follow event #\(lastID)",
-                                             eventID: lastID + 1)
-                }
-                return broken("event #\(id) was inserted or moved by hand: it does not follow event #\(lastID)")
-            }
-            previous = stored
-            count += 1
-            lastID = id
-            if stored == knownHead { passedKnownHead = true }
-            if id > recordedLast, firstPastHead == nil { firstPastHead = id }
+            let event = AuditEvent(id: row[0], at: Date(timeIntervalSince1970: TimeInterval(row[1] as Int64)), actor: row[2],
+                                   action: row[3], tokenID: row[4], tokenName: row[5], details: row[6])
+            if let problem = walk.visit(event, link: row[7], stored: row[8]) { return problem }
         }
+        return walk.finish(head: head, accounts: try Int.fetchOne(db, sql: "SELECT count(*) FROM account") ?? 0)
+    }
+}
+
+/// One walk of the audit chain in id order, whichever engine holds it: fed each event with its stored link and
+/// hash, it names the first that was changed, removed or inserted by hand, then holds the end against the head.
+package struct AuditWalk {
+    private var previous = AuditDigest.genesis
+    private var count = 0
+    private var lastID: Int64 = 0
+    private let knownHead: Data?
+    private var passedKnownHead: Bool
+    /// The head's last event when the walk began: events past it were added by hand.
+    private let recordedLastID: Int64
+    private var firstPastHead: Int64?
+
+    package init(knownHead: Data?, recordedLastID: Int64) {
+        self.knownHead = knownHead
+        passedKnownHead = knownHead == nil || knownHead == AuditDigest.genesis
+        self.recordedLastID = recordedLastID
+    }
+
+    /// Takes the next event; returns the problem when it breaks the chain.
+    package mutating func visit(_ event: AuditEvent, link: Data?, stored: Data?) -> AuditVerification? {
+        let id = event.id
+        func broken(_ problem: String) -> AuditVerification { AuditVerification(count: count, problem: problem, eventID: id) }
+        guard let stored else { return broken("event #\(id) was inserted by hand: it carries no hash") }
+        guard let link else { return broken("event #\(id) was changed after it was written") }
+        let recomputed = AuditDigest.hash(id: id, at: Int64(event.at.timeIntervalSince1970), actor: event.actor, action: event.action,
+                                          tokenID: event.tokenID, tokenName: event.tokenName, details: event.details, previous: link)
+        if recomputed != stored {
+            // Content that no longer hashes, and a link to something else: the row was moved here or replaced.
+            if link != previous { return broken("event #\(id) was moved or replaced by hand: it does not belong here") }
+            return broken("event #\(id) was changed after it was written")
+        }
+        if link != previous {
+            if id > lastID + 1 {
+                let gap = id - lastID - 1 == 1 ? "event #\(lastID + 1) was" : "events #\(lastID + 1)–#\(id - 1) were"
+                return AuditVerification(count: count, problem: "\(gap) removed: event #\(id) does not follow event #\(lastID)",
+                                         eventID: lastID + 1)
+            }
+            return broken("event #\(id) was inserted or moved by hand: it does not follow event #\(lastID)")
+        }
+        previous = stored
+        count += 1
+        lastID = id
+        if stored == knownHead { passedKnownHead = true }
+        if id > recordedLastID, firstPastHead == nil { firstPastHead = id }
+        return nil
+    }
+
+    /// The verdict once every event was taken: the end of the chain against `head`, given how many accounts exist.
+    package func finish(head: AuditHead?, accounts: Int) -> AuditVerification {
         if !passedKnownHead {
             return AuditVerification(count: count, problem: "the chain no longer passes through the head you gave: events up to it were rewritten or removed",
                                      eventID: nil)
         }
-        guard let head = try head(db) else {
+        guard let head else {
             // Every organisation's first event is its bootstrap: accounts without any event mean the log was emptied.
-            if count == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM account") ?? 0 > 0 {
+            if count == 0, accounts > 0 {
                 return AuditVerification(count: 0, problem: "the audit log is empty but the organisation has accounts: every event was removed",
                                          eventID: nil)
             }

@@ -10,6 +10,12 @@ public struct RevokeBatch: Sendable {
     public let resumeAfter: Int64
     /// True when no matching token is left past this batch.
     public let isLast: Bool
+
+    package init(revoked: [Token], resumeAfter: Int64, isLast: Bool) {
+        self.revoked = revoked
+        self.resumeAfter = resumeAfter
+        self.isLast = isLast
+    }
 }
 
 extension TokenStore {

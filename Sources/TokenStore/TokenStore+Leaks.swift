@@ -16,7 +16,29 @@ public struct LeakLookup: Sendable, Equatable {
     /// True when the secret is a token's previous one, which a roll with a grace left working.
     public let isPreviousSecret: Bool
 
-    static let unknown = LeakLookup(status: .unknown, tokenID: nil, tokenName: nil, isPreviousSecret: false)
+    package static let unknown = LeakLookup(status: .unknown, tokenID: nil, tokenName: nil, isPreviousSecret: false)
+
+    /// What the facts behind a found secret say at `now`: a revoked token, or a previous secret past its grace, is dead.
+    package init(facts: CheckFacts, at now: Date) {
+        let token = facts.token
+        let dead = facts.revoked || (facts.isPreviousSecret && token.graceEnd(at: now) == nil)
+        self.init(status: dead ? .revoked : .live, tokenID: token.id, tokenName: token.name, isPreviousSecret: facts.isPreviousSecret)
+    }
+
+    private init(status: Status, tokenID: Int64?, tokenName: String?, isPreviousSecret: Bool) {
+        self.status = status
+        self.tokenID = tokenID
+        self.tokenName = tokenName
+        self.isPreviousSecret = isPreviousSecret
+    }
+
+    /// The audit words for revoking a token whose secret was found at `place`; both engines write them.
+    package static func revokeDetails(place: String) -> String { "leaked: found at \(place)" }
+
+    /// The audit words for ending a grace because the previous secret was found at `place`.
+    package static func endGraceDetails(place: String) -> String {
+        "leaked: the previous secret was found at \(place); the current secret still works"
+    }
 }
 
 /// A leaked secret and where it was found, for the audit log.
@@ -41,11 +63,7 @@ extension TokenStore {
     }
 
     private static func lookUp(_ secret: TokenSecret, _ db: Database, now: Int64) throws -> LeakLookup {
-        guard let facts = try CheckFacts.load(db, hash: secret.hash) else { return .unknown }
-        let token = facts.token
-        let dead = facts.revoked || (facts.isPreviousSecret && token.graceEnd(at: Date(timeIntervalSince1970: TimeInterval(now))) == nil)
-        return LeakLookup(status: dead ? .revoked : .live, tokenID: token.id, tokenName: token.name,
-                          isPreviousSecret: facts.isPreviousSecret)
+        try CheckFacts.load(db, hash: secret.hash).map { LeakLookup(facts: $0, at: Date(timeIntervalSince1970: TimeInterval(now))) } ?? .unknown
     }
 
     /// Kills every live secret reported, in one transaction, each audited as leaked with its place: the token is
@@ -66,9 +84,9 @@ extension TokenStore {
                           version = version + 1 WHERE id = ?
                         """, arguments: [now, id])
                     try audit(db, actor: who, action: "end-grace", tokenID: id, tokenName: token.name,
-                              details: "leaked: the previous secret was found at \(report.place); the current secret still works")
+                              details: LeakLookup.endGraceDetails(place: report.place))
                 } else {
-                    try revoke(db, token, at: now, by: who, details: "leaked: found at \(report.place)")
+                    try revoke(db, token, at: now, by: who, details: LeakLookup.revokeDetails(place: report.place))
                 }
                 return before
             }

@@ -8,12 +8,18 @@ public struct ExpiryWarning: Sendable, Equatable {
     /// The tightest threshold the token has crossed.
     public let within: TimeSpan
     /// The thresholds this warning covers: the one crossed and every wider one, so none is sent later for this expiry.
-    let covers: [TimeSpan]
+    package let covers: [TimeSpan]
+
+    package init(token: Token, within: TimeSpan, covers: [TimeSpan]) {
+        self.token = token
+        self.within = within
+        self.covers = covers
+    }
 }
 
 extension TokenStore {
     /// A claim older than this is taken to be a run that died before it could say how its delivery went.
-    static let warningClaimTimeout: Int64 = 600
+    package static let warningClaimTimeout: Int64 = 600
 
     /// The warnings due now: live tokens within a threshold of expiry not yet warned for it at this expiry, nor being
     /// warned by another run. Admins only.

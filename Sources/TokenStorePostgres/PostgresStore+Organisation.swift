@@ -107,6 +107,25 @@ extension PostgresStore {
         }
     }
 
+    /// Removes an account and revokes its personal tokens; its admin tokens stay with the organisation.
+    public func removeAccount(login: String, by actor: Account) throws(TokenStoreError) {
+        let now = nowSeconds()
+        try write { db in
+            let actor = try db.requireAdmin(actor, to: "remove accounts")
+            let account = try db.account(login: login).orThrow("no account '\(Sanitized.visible(login))'")
+            if account.isAdmin { try db.requireAnotherAdmin(besides: account) }
+            let owned = try db.rows("SELECT id FROM token WHERE ownerId = \(account.id) AND kind = 'personal' AND revokedAt IS NULL ORDER BY id")
+                .map { try $0.decode(Int64.self) }
+            for id in owned {
+                guard let token = try db.liveToken(id: id) else { continue }
+                try db.revoke(token, at: now, by: actor.login, details: "owner \(login) removed")
+            }
+            try db.rows("DELETE FROM membership WHERE accountId = \(account.id)")
+            try db.rows("UPDATE account SET removedAt = \(now) WHERE id = \(account.id)")
+            try db.audit(at: now, actor: actor.login, action: "account.remove", details: login)
+        }
+    }
+
     // MARK: Teams and sites
 
     /// Every team with its sites, by name.

@@ -28,6 +28,71 @@ extension PostgresStore {
         }
     }
 
+    /// A live token's details and its own audit history, from one snapshot; for whoever may see the token now.
+    public func story(ofToken id: Int64, historyLimit: Int, by actor: Account) throws(TokenStoreError) -> TokenStory? {
+        try connector.withConnection { connection in
+            let db = Transaction(connector: connector, connection: connection)
+            try db.rows("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            defer { _ = try? db.rows("COMMIT") }
+            guard let token = try db.liveToken(id: id) else { return nil }
+            try Policy.check(.view, on: token, by: try db.currentActor(actor))
+            let sites = try db.rows("SELECT name FROM site WHERE teamId = \(token.teamID) ORDER BY lower(name)").map { try $0.decode(String.self) }
+            let history = try db.auditEvents("""
+                SELECT id, at, actor, action, tokenId, tokenName, details FROM audit WHERE tokenId = \(id)
+                ORDER BY id DESC LIMIT \(Int64(historyLimit))
+                """)
+            return TokenStory(token: token, sites: sites, history: history)
+        }
+    }
+
+    /// Saves new values for a token; with `expectedVersion`, refuses if someone changed it since. The expiry is
+    /// recomputed from now when the token had expired or its expires-in changed; saving what is there writes nothing.
+    public func edit(id: Int64, expectedVersion: Int64?, to draft: TokenDraft, by actor: Account) throws(TokenStoreError) -> Token {
+        let now = nowSeconds()
+        let clockNow = clock.now()
+        return try write { db in
+            guard let old = try db.liveToken(id: id) else {
+                if expectedVersion != nil, try db.value("SELECT revokedAt IS NOT NULL FROM token WHERE id = \(id)", as: Bool.self) == true {
+                    throw TokenStoreError.staleEdit("token \(id) was revoked by someone else meanwhile; nothing was saved")
+                }
+                throw TokenStoreError.notFound("no live token with id \(id)")
+            }
+            if let expectedVersion, old.version != expectedVersion {
+                throw TokenStoreError.staleEdit(
+                    "token '\(Sanitized.visible(old.name))' was changed by someone else since you opened it; nothing was saved — reopen it to see the new values")
+            }
+            let actor = try db.currentActor(actor)
+            try Policy.check(.edit, on: old, by: actor)
+            let name = try Naming.validate(draft.name, what: "token name")
+            let owner = try db.account(login: old.owner).orThrow("the owner of token \(old.id), \(old.owner), was removed")
+            let teams = try db.rows("SELECT id, name FROM team").map { try $0.decode((Int64, String).self) }.map { Team(id: $0.0, name: $0.1) }
+            var checked = draft
+            checked.kind = old.kind
+            try Policy.checkDraft(checked, owner: owner, allTeams: teams)
+            try db.organisationPolicy().check(expiresIn: draft.expiresIn, allowedIPs: draft.allowedIPs)
+            try db.requireUniqueName(name, ownerID: owner.id, except: id)
+            let expired = old.status(at: clockNow) == .expired
+            let expiresAt: Int64? = (expired || draft.expiresIn != old.expiresIn)
+                ? draft.expiresIn.days.map { now + Int64($0) * 86_400 }
+                : old.expiresAt.map { Int64($0.timeIntervalSince1970) }
+            let teamName = teams.first { $0.id == draft.teamID }?.name ?? old.team
+            let unchanged = name == old.name && draft.teamID == old.teamID && draft.permissions == old.permissions
+                && draft.expiresIn == old.expiresIn && draft.allowedIPs == old.allowedIPs
+                && expiresAt == old.expiresAt.map { Int64($0.timeIntervalSince1970) }
+            if unchanged { return old }
+            try db.rows("""
+                UPDATE token SET name = \(name), nameKey = \(Naming.uniquenessKey(name)), teamId = \(draft.teamID), teamName = \(teamName),
+                  permissions = \(draft.permissions.mask), expiresInDays = \(draft.expiresIn.days.map(Int64.init)), expiresAt = \(expiresAt),
+                  allowedIPs = \(draft.allowedIPs.description), updatedAt = \(now), version = version + 1
+                WHERE id = \(id) AND version = \(old.version) AND revokedAt IS NULL
+                """)
+            let new = try db.liveToken(id: id).orThrow("no live token with id \(id)")
+            try db.audit(at: now, actor: actor.login, action: "edit", tokenID: id, tokenName: new.name,
+                         details: TokenStore.changes(from: old, to: new))
+            return new
+        }
+    }
+
     /// Revokes the tokens, all or none; every check refuses them once this returns.
     @discardableResult
     public func revoke(ids: [Int64], by actor: Account) throws(TokenStoreError) -> [Token] {
@@ -140,7 +205,7 @@ extension Transaction {
         return new
     }
 
-    private func requireUniqueName(_ name: String, ownerID: Int64, except id: Int64?) throws {
+    func requireUniqueName(_ name: String, ownerID: Int64, except id: Int64?) throws {
         let clash = try value("""
             SELECT id FROM token WHERE ownerId = \(ownerID) AND nameKey = \(Naming.uniquenessKey(name)) AND revokedAt IS NULL
               AND id IS DISTINCT FROM \(id)

@@ -5,7 +5,7 @@ import TokenStore
 
 /// The organisation in a PostgreSQL database, for more than one host: the same operations, rules and audit chain
 /// as the SQLite store, each write one transaction holding the write lock.
-public final class PostgresStore: Sendable {
+public final class PostgresStore: TokenRepository {
     let connector: PostgresConnector
     let clock: any Clock
 
@@ -18,6 +18,9 @@ public final class PostgresStore: Sendable {
 
     /// The clock this store judges expiry by.
     public var now: Date { clock.now() }
+
+    /// Always: a PostgreSQL role without write access is refused by the server, write by write.
+    public var isWritable: Bool { true }
 
     /// Seconds since 1970, as stored.
     func nowSeconds() -> Int64 { Int64(clock.now().timeIntervalSince1970) }

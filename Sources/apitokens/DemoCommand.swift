@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenDomain
 import TokenStore
+import TokenStorePostgres
 
 extension APITokens {
     /// `apitokens demo`: a seeded organisation to try the product on.
@@ -26,6 +27,9 @@ extension APITokens {
                 let directory = FileManager.default.temporaryDirectory
                     .appendingPathComponent("apitokens-demo-\(UUID().uuidString.prefix(8))").path
                 options.db = (directory as NSString).appendingPathComponent("tokens.sqlite")
+            }
+            if PostgresLocation.isURL(options.databasePath) {
+                throw CommandFailure.refused("the demo seeds a SQLite file; give --db a path")
             }
             let store = try TokenStore(path: options.databasePath)
             let user = OSUser.current

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import TokenDomain
 import TokenStore
+import TokenStorePostgres
 
 /// Options every subcommand takes: which database, and whom to act as.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The token database.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The token database: a SQLite file, or a postgresql:// URL.", valueName: "path"))
     var db: String?
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Act as another account (admins only).", valueName: "login"))
@@ -21,9 +22,13 @@ struct GlobalOptions: ParsableArguments {
         return (dataHome as NSString).appendingPathComponent("apitokens/tokens.sqlite")
     }
 
-    /// Opens the store the options name, with the access asked for.
+    /// Opens the store the options name, with the access asked for: PostgreSQL for a `postgresql://` URL, else the
+    /// SQLite file at the path.
     func openStore(_ access: StoreAccess, clock: any Clock = SystemClock()) throws(TokenStoreError) -> any TokenRepository {
-        try TokenStore(path: databasePath, access: access, clock: clock)
+        if PostgresLocation.isURL(databasePath) {
+            return try PostgresStore(PostgresLocation(parsing: databasePath, osUser: OSUser.current.login), clock: clock)
+        }
+        return try TokenStore(path: databasePath, access: access, clock: clock)
     }
 }
 
