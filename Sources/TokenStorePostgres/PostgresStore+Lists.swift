@@ -198,6 +198,11 @@ struct SQLBuilder {
         text += "$\(binds.count)"
     }
 
+    mutating func bind<Value: PostgresThrowingDynamicTypeEncodable>(_ value: Value) throws {
+        try binds.append(value)
+        text += "$\(binds.count)"
+    }
+
     var query: PostgresQuery { PostgresQuery(unsafeSQL: text, binds: binds) }
 }
 

@@ -15,6 +15,8 @@ public final class AppModel {
     var searchIsStale = false
     /// Tokens per step of a bulk revoke; tests make it small.
     var bulkBatchSize = TokenStore.revokeBatchSize
+    /// True after an idle reload found the store unable to answer (PostgreSQL down, say), until one succeeds.
+    var storeWasUnavailable = false
 
     public init(store: any TokenRepository, actor: Account, clipboard: any Clipboard, width: Int = 80, height: Int = 24,
                 helpLength: @escaping (AppState) -> Int = { _ in 0 }) {
@@ -135,7 +137,12 @@ public final class AppModel {
     func refreshActor() {
         let before = state.actor
         do {
-            guard let current = try store.account(login: before.login), current.id == before.id else {
+            let found = try store.account(login: before.login)
+            if storeWasUnavailable {
+                storeWasUnavailable = false
+                notify("The database answers again")
+            }
+            guard let current = found, current.id == before.id else {
                 if !state.actorRemoved { state.table.rows = []; state.audit.events = []; state.table.total = .exact(0) }
                 state.actorRemoved = true
                 return notify(Self.removedNote(before), error: true)
@@ -150,6 +157,7 @@ public final class AppModel {
                 closeWhatTheRoleNoLongerAllows()
             }
         } catch {
+            storeWasUnavailable = true
             notify(error.description, error: true)
         }
     }

@@ -24,7 +24,7 @@ struct APITokens: ParsableCommand {
             """,
         subcommands: [
             Team.self, Site.self, AccountCommand.self, TokenCommand.self, Verify.self, RefreshSelf.self,
-            Audit.self, PolicyCommand.self, Notify.self, Demo.self, Serve.self, Scan.self, Keys.self,
+            Audit.self, PolicyCommand.self, Notify.self, Demo.self, Serve.self, Scan.self, Keys.self, Migrate.self,
         ]
     )
 
