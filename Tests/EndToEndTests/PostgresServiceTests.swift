@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The real binary on PostgreSQL, with a server of this test's own that it stops and starts: two `serve`
+/// processes obey one revoke at once, answer 503 while the server is down and recover by themselves, and a writer
+/// cut off mid-work loses nothing it reported done.
+@Suite(.serialized, .enabled(if: ScratchPostgres.serverURL != nil, "APITOKENS_TEST_POSTGRES names no server"), .timeLimit(.minutes(3)))
+struct PostgresServiceTests {
+    /// A cluster only this suite uses, so stopping it disturbs no other test.
+    final class OwnServer {
+        static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/postgres-scratch.sh").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-pg-\(UUID().uuidString.prefix(8))").path
+        let url: String
+
+        init() throws {
+            let started = try ChildProcess.run("/bin/bash", [Self.script, "start", directory])
+            guard started.status == 0 else { throw Failure(message: "the PostgreSQL cluster did not start: \(started.stderr)") }
+            url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        deinit {
+            _ = try? ChildProcess.run("/bin/bash", [Self.script, "stop", directory])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        /// Stops the server at once, as a crash or a failover would.
+        func crash() throws { try pgCtl(["-m", "immediate", "-w", "stop"]) }
+
+        func start() throws {
+            try pgCtl(["-l", directory + "/server.log", "-w", "-o", "-c listen_addresses='' -c unix_socket_directories='\(directory)'", "start"])
+        }
+
+        private func pgCtl(_ arguments: [String]) throws {
+            let bin = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted().last.map { "/usr/lib/postgresql/\($0)/bin/pg_ctl" } ?? "pg_ctl"
+            let asOwner = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", bin] : [bin]
+            let result = try ChildProcess.run(asOwner[0], Array(asOwner.dropFirst()) + ["-D", directory + "/data"] + arguments)
+            guard result.status == 0 else { throw Failure(message: "pg_ctl \(arguments.last ?? ""): \(result.stderr)") }
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible { let message: String; var description: String { message } }
+
+    /// `apitokens ARGS` on the PostgreSQL database.
+    @discardableResult
+    func apitokens(_ arguments: [String], on url: String) throws -> ChildProcess.Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["APITOKENS_DB"] = url
+        environment.removeValue(forKey: "APITOKENS_TOKEN")
+        return try ChildProcess.run(CLIRunner.binary, arguments, environment: environment)
+    }
+
+    func status(_ serve: ServeProcess, _ secret: String) throws -> Int {
+        try HTTPExchange.get(serve.url("/check"), bearer: secret).status
+    }
+
+    @Test func twoServesObeyOneRevokeAnswer503WhileTheServerIsDownAndRecover() throws {
+        let server = try OwnServer()
+        let made = try apitokens(["token", "create", "--name", "Edge proxy", "--team", "Default"], on: server.url)
+        #expect(made.status == 0, "\(made.stderr)")
+        let secret = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let other = try apitokens(["token", "create", "--name", "Billing", "--team", "Default"], on: server.url).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let first = try ServeProcess(database: server.url)
+        let second = try ServeProcess(database: server.url)
+        #expect(try status(first, secret) == 204 && status(second, secret) == 204)
+
+        let revoked = try apitokens(["token", "revoke", "1", "--yes"], on: server.url)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try status(first, secret) == 401)
+        #expect(try status(second, secret) == 401)
+
+        try server.crash()
+        #expect(try status(first, other) == 503)
+        #expect(try status(second, other) == 503)
+        #expect(try HTTPExchange.get(first.url("/healthz")).status == 503)
+        let down = try apitokens(["token", "list", "--all"], on: server.url)
+        #expect(down.status != 0 && down.stderr.contains("unreachable") && !down.stderr.contains("\n\n"), "\(down.stderr)")
+
+        try server.start()
+        #expect(try status(first, other) == 204)
+        #expect(try status(second, other) == 204)
+        #expect(try status(second, secret) == 401)
+    }
+
+    @Test func aServerKilledMidWriteLosesNothingReportedDone() throws {
+        let server = try OwnServer()
+        #expect(try apitokens(["team", "list"], on: server.url).status == 0)
+        let log = server.directory + "-created.log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        // A writer creates tokens in a loop and logs a name only once the command reported it done.
+        let writer = try ChildProcess.start("/bin/sh", ["-c", """
+            i=0; while [ $i -lt 400 ]; do i=$((i+1))
+              "$APITOKENS" token create --name "w-$i" --team Default >/dev/null 2>&1 && echo "w-$i" >> "$LOG"
+            done
+            """], environment: ProcessInfo.processInfo.environment.merging(
+                ["APITOKENS": CLIRunner.binary, "APITOKENS_DB": server.url, "LOG": log]) { $1 })
+        usleep(1_500_000)
+        try server.crash()
+        usleep(1_000_000)
+        try server.start()
+        writer.signal(SIGTERM)
+        writer.wait()
+        let reported = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(reported.count > 3, "the writer reported too little to prove anything")
+        let listed = try apitokens(["token", "list", "--all", "--json"], on: server.url)
+        let names = Set(((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+        let lost = reported.filter { !names.contains($0) }
+        #expect(lost.isEmpty, "reported done but lost: \(lost)")
+        #expect(try apitokens(["audit", "verify"], on: server.url).status == 0)
+    }
+}
