@@ -67,10 +67,22 @@ final class PostgresConnector: @unchecked Sendable {
         }
     }
 
+    /// Longest a statement may take before its connection is given up: a server that vanished without closing the
+    /// connection (a host down, a network cut) must not hold a check or a keystroke for ever.
+    static let statementTimeout: TimeAmount = .seconds(15)
+
     /// Runs one statement and collects its rows.
     @discardableResult
     func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
-        Array(try connection.query(query, logger: logger).wait().rows)
+        Array(try result(of: query, on: connection).rows)
+    }
+
+    /// Runs one statement, closing the connection if it outlasts `statementTimeout`.
+    func result(of query: PostgresQuery, on connection: PostgresConnection) throws -> PostgresQueryResult {
+        let future = connection.query(query, logger: logger)
+        let timeout = connection.eventLoop.scheduleTask(in: Self.statementTimeout) { connection.close().whenComplete { _ in } }
+        defer { timeout.cancel() }
+        return try future.wait()
     }
 
     /// Closes the connection now; the next call opens another.

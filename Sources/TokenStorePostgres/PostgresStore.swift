@@ -60,6 +60,6 @@ struct Transaction {
 
     /// How many rows a statement changed, from its command tag.
     func changes(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: connector.logger).wait().metadata.rows ?? 0
+        try connector.result(of: query, on: connection).metadata.rows ?? 0
     }
 }

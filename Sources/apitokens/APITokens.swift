@@ -19,7 +19,9 @@ struct APITokens: ParsableCommand {
               echo "$SECRET" | apitokens verify --permission read_site
 
             The database is --db PATH, else $APITOKENS_DB, else $XDG_DATA_HOME/apitokens/tokens.sqlite
-            (~/.local/share/apitokens/tokens.sqlite). The first user to open a new database becomes its admin.
+            (~/.local/share/apitokens/tokens.sqlite); a postgresql://USER@HOST:PORT/DBNAME URL (or
+            postgresql:///DBNAME?host=/socket/dir) uses PostgreSQL instead, for several hosts sharing one store.
+            The first user to open a new database becomes its admin.
             Exit status: 0 success, 1 verification failed, 2 bad usage or refused.
             """,
         subcommands: [
