@@ -248,11 +248,15 @@ struct TokenSearch {
     /// names, when few and `seekingNames`, are a list the walk seeks through.
     func namePredicate(seekingNames: Bool) -> (sql: String, arguments: StatementArguments) {
         if isShort { return ("(token.nameKey >= ? AND token.nameKey < ?)", [needle, needle + "\u{10FFFF}"]) }
-        if seekingNames && namesAreFew { return ("token.nameKey IN (\(Self.matchingNames))", [Self.phrase(needle)]) }
+        // The trigram index folds case its own way (ſ matches s), so each row it finds is tested as every other way does.
+        if seekingNames && namesAreFew {
+            return ("(token.nameKey IN (\(Self.matchingNames)) AND instr(token.nameKey, ?) > 0)", [Self.phrase(needle), needle])
+        }
         return ("instr(token.nameKey, ?) > 0", [needle])
     }
 
-    /// Ids of live tokens whose name matches: the name index, through the trigram index of names for longer needles.
+    /// Ids of live tokens whose name may match: the name index, through the trigram index of names for longer needles
+    /// (a superset: each listed row is tested again by `predicate`).
     var nameCandidates: (sql: String, arguments: StatementArguments) {
         if isShort {
             // Every name starting with the needle sorts between it and the needle followed by the last code point.

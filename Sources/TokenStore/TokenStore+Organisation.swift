@@ -9,7 +9,9 @@ extension TokenStore {
     /// Returns true when it did so.
     @discardableResult
     public func bootstrapIfEmpty(login: String, name: String) throws(TokenStoreError) -> Bool {
-        try write { db in
+        // Every command asks on opening: a read first, so that a long write elsewhere never holds up a list.
+        if try read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM account") ?? 0 }) > 0 { return false }
+        return try write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM account") == 0 else { return false }
             let login = try Naming.validateLogin(login)
             try db.execute(sql: "INSERT INTO account (login, name, role) VALUES (?, ?, 'admin')",

@@ -180,7 +180,10 @@ extension Transaction {
             return texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) } ? id : nil
         }
         sql.append(" AND (token.nameKey LIKE "); sql.bind(short ? escaped + "%" : "%" + escaped + "%")
-        sql.append(" ESCAPE '\\' OR token.ownerId = ANY("); sql.bind(creators); sql.append("))")
+        sql.append(" ESCAPE '\\'")
+        // Only when someone matches: an empty list still makes the planner read every walked row from the table.
+        if !creators.isEmpty { sql.append(" OR token.ownerId = ANY("); sql.bind(creators); sql.append(")") }
+        sql.append(")")
     }
 }
 

@@ -10,6 +10,8 @@ extension PostgresStore {
     @discardableResult
     public func bootstrapIfEmpty(login: String, name: String) throws(TokenStoreError) -> Bool {
         let now = nowSeconds()
+        // Every command asks on opening: a read first, so that it never waits on the write lock.
+        if try read({ db in try db.value("SELECT count(*) FROM account", as: Int64.self) ?? 0 }) > 0 { return false }
         return try write { db in
             guard try db.value("SELECT count(*) FROM account", as: Int64.self) == 0 else { return false }
             let login = try Naming.validateLogin(login)

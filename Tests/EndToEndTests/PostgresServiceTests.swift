@@ -96,7 +96,11 @@ struct PostgresServiceTests {
             done
             """], environment: ProcessInfo.processInfo.environment.merging(
                 ["APITOKENS": CLIRunner.binary, "APITOKENS_DB": server.url, "LOG": log]) { $1 })
-        usleep(1_500_000)
+        // Crash once the writer has something done to lose, however loaded the machine is.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count < 5 {
+            usleep(100_000)
+        }
         try server.crash()
         usleep(1_000_000)
         try server.start()

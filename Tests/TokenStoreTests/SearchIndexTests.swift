@@ -56,6 +56,24 @@ struct SearchIndexTests {
         }
     }
 
+    /// FTS5's trigram index folds case its own way (ſ matches s, ς matches σ); the search must not.
+    @Test func aNameTheTrigramIndexFoldsDifferentlyIsFoundNoWayItIsNot() throws {
+        let (candidates, walk) = try Self.seededPair()
+        for store in [candidates, walk] {
+            let web = try #require(try store.teams().first)
+            _ = try store.create(TokenDraft(name: "Smoke teſts", kind: .admin, teamID: web.id, permissions: PermissionSet([.readSite])),
+                                 by: try store.root())
+        }
+        let expected = try Self.expected(candidates, "tests")
+        for sort in TokenSort.allCases {
+            for descending in [false, true] {
+                let order = TokenOrder(sort, descending: descending)
+                #expect(Set(try walk.tokens(matching: TokenFilter(search: "tests"), order: order, by: try walk.root()).map(\.id)) == expected,
+                        "\(sort) \(descending)")
+            }
+        }
+    }
+
     @Test func personalTabSearchIsTheSameBothWays() throws {
         let (candidates, walk) = try Self.seededPair()
         let bruno = try #require(try candidates.account(login: "bruno"))
