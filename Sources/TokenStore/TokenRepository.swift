@@ -18,9 +18,9 @@ public protocol TokenRepository: AnyObject, Sendable {
 
     /// Makes `login` the first administrator of an empty organisation; false when it already has people.
     func bootstrapIfEmpty(login: String, name: String) throws(TokenStoreError) -> Bool
-    /// The account with this login, removed ones included.
+    /// The live account with this login, or nil.
     func account(login: String) throws(TokenStoreError) -> Account?
-    /// Everyone, removed accounts included.
+    /// Every live account, admins first, then by login.
     func accounts() throws(TokenStoreError) -> [Account]
     func addAccount(login: String, name: String?, role: Role, teams: [String], by actor: Account) throws(TokenStoreError) -> Account
     func setRole(login: String, role: Role, by actor: Account) throws(TokenStoreError)
