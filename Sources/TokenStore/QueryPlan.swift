@@ -77,7 +77,8 @@ struct QueryPlan {
                 // Empty, or holding a whole family (0.0.0.0/0, ::/0), as `OrganisationPolicy.ipProblem` judges.
                 broken.append("token.allowedIPs = '' OR (',' || token.allowedIPs || ',') LIKE '%/0,%'")
             }
-            clauses.append(broken.isEmpty ? "0" : "(" + broken.joined(separator: " OR ") + ")")
+            // No rule breaks nothing; a constant false would leave a pinned index no plan to use.
+            clauses.append(broken.isEmpty ? "token.id < 0" : "(" + broken.joined(separator: " OR ") + ")")
         }
         let base = (sql: clauses.joined(separator: " AND "), arguments: arguments)
         searchPredicate = search?.predicate(seekingNames: false)

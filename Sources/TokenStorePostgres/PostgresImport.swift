@@ -35,6 +35,12 @@ public struct PostgresImport {
             }
         }
         let sourceHead = try source.auditHead(by: actor)
+        // A chain that is already broken would be copied and found broken only at the end.
+        if let problem = try source.verifyAudit(knownHead: nil, by: actor).problem {
+            throw TokenStoreError.conflict("the source's audit log does not verify (\(problem)); nothing was copied")
+        }
+        // Until the copy is proven, the target says so, and every command refuses it.
+        try target.write { db in try db.rows("INSERT INTO apitokens_migration (name) VALUES (\(PostgresSchema.unfinishedImport))") }
         for (table, columns) in OrganisationTables.columns {
             var copied = 0
             try target.write { db in
@@ -55,6 +61,7 @@ public struct PostgresImport {
             }
         }
         try check(sourceHead: sourceHead, by: actor)
+        try target.write { db in try db.rows("DELETE FROM apitokens_migration WHERE name = \(PostgresSchema.unfinishedImport)") }
         return Summary(tokens: try source.rowCount(of: "token"), events: sourceHead.count, accounts: try source.rowCount(of: "account"))
     }
 

@@ -17,15 +17,24 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public let password: String?
     public let database: String
 
-    /// True for text that names a PostgreSQL database rather than a SQLite file.
+    /// True for text that names a PostgreSQL database rather than a SQLite file: the scheme in any case, however
+    /// mistyped what follows it is (so a typo is refused rather than made into a file named `postgresql:`).
     public static func isURL(_ text: String) -> Bool {
-        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
+        let lower = text.lowercased()
+        return lower.hasPrefix("postgresql:") || lower.hasPrefix("postgres:")
+    }
+
+    /// True for text shaped like a URL of some other scheme (`mysql://…`, `http://…`), which is no database of ours.
+    public static func isOtherURL(_ text: String) -> Bool {
+        guard let scheme = text.range(of: "://").map({ text[..<$0.lowerBound] }), !scheme.isEmpty else { return false }
+        return !isURL(text) && scheme.allSatisfy { $0.isLetter || $0.isNumber || "+-.".contains($0) }
     }
 
     /// Parses a URL, or says in one line what is wrong with it.
     public init(parsing text: String, osUser: String) throws(TokenStoreError) {
         func bad(_ reason: String) -> TokenStoreError { .cannotOpen(path: Self.redacted(text), reason: reason) }
-        guard Self.isURL(text), let url = URLComponents(string: text) else {
+        guard Self.isURL(text), text.lowercased().hasPrefix("postgresql://") || text.lowercased().hasPrefix("postgres://"),
+              let url = URLComponents(string: text) else {
             throw bad("not a PostgreSQL URL; write postgresql://USER@HOST:PORT/DBNAME or postgresql:///DBNAME?host=/socket/dir")
         }
         var socketDirectory: String?
@@ -38,6 +47,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
                 guard item.value?.isEmpty == false else { throw bad("user= needs a name") }
             case "sslmode" where item.value == "disable":
                 break
+            case "sslmode":
+                throw bad("sslmode=\(item.value ?? "") is not supported: this build connects without TLS (sslmode=disable); use a socket, a private network or a tunnel")
             default:
                 throw bad("unknown URL parameter '\(item.name)'; this build knows host= (a socket directory), user= and sslmode=disable")
             }
@@ -67,10 +78,20 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// `text` with any password replaced, so an error never prints it.
+    /// `text` with any password replaced, so an error never prints it: the one after `user:` before the last `@` of
+    /// the authority, and any `password=` parameter, whether or not the rest of the URL parses.
     static func redacted(_ text: String) -> String {
-        guard var url = URLComponents(string: text), url.password != nil else { return text }
-        url.password = "…"
-        return url.string ?? "the PostgreSQL URL"
+        var text = text
+        if let start = text.range(of: "://")?.upperBound {
+            let authorityEnd = text[start...].firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
+            if let at = text[start..<authorityEnd].lastIndex(of: "@"), let colon = text[start..<at].firstIndex(of: ":") {
+                text.replaceSubrange(text.index(after: colon)..<at, with: "***")
+            }
+        }
+        if let parameter = text.range(of: "password=", options: .caseInsensitive) {
+            let end = text[parameter.upperBound...].firstIndex(of: "&") ?? text.endIndex
+            text.replaceSubrange(parameter.upperBound..<end, with: "***")
+        }
+        return text
     }
 }

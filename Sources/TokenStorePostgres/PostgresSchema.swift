@@ -145,6 +145,9 @@ enum PostgresSchema {
             """),
     ]
 
+    /// Marks a database `apitokens migrate` is filling, until its copy is proven.
+    static let unfinishedImport = "import-unfinished"
+
     /// Applies the migrations this server has not had yet, one process at a time; refuses a database that a newer
     /// apitokens migrated further.
     static func migrate(_ connector: PostgresConnector) throws(TokenStoreError) {
@@ -152,6 +155,10 @@ enum PostgresSchema {
             try connector.run("CREATE TABLE IF NOT EXISTS apitokens_migration (name TEXT PRIMARY KEY)", on: connection)
             let applied = Set(try connector.run("SELECT name FROM apitokens_migration", on: connection)
                 .map { try $0.decode(String.self) })
+            if applied.contains(unfinishedImport) {
+                throw TokenStoreError.cannotOpen(path: "\(connector.location)", reason:
+                    "an apitokens migrate into this database did not finish; drop and create the database, then run migrate again")
+            }
             let known = Set(migrations.map(\.name))
             if let unknown = applied.subtracting(known).sorted().first {
                 throw TokenStoreError.cannotOpen(path: "\(connector.location)",

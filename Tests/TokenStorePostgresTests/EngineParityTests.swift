@@ -84,6 +84,29 @@ struct EngineParityTests {
         #expect(try postgres.dueWarnings(within: thresholds, by: root).map(\.token.id) == sqlite.dueWarnings(within: thresholds, by: root).map(\.token.id))
     }
 
+    @Test func anUnfinishedMigrateIsRefusedAndATamperedSourceIsNotCopied() throws {
+        ScratchPostgres.psql(database.url, "INSERT INTO apitokens_migration (name) VALUES ('import-unfinished')")
+        do {
+            _ = try PostgresStore(PostgresLocation(parsing: database.url, osUser: "root"))
+            Issue.record("a half-copied database opened")
+        } catch {
+            #expect("\(error)".contains("did not finish; drop and create the database"), "\(error)")
+        }
+        let fresh = try #require(ScratchPostgres())
+        let target = try PostgresStore(PostgresLocation(parsing: fresh.url, osUser: "root"))
+        try sqlite.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 90, requireIPAllowList: false), by: root)
+        let file = scratch.path("tokens.sqlite")
+        sqlite.close()
+        let tamper = Process()
+        tamper.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        tamper.arguments = [file, "UPDATE audit SET details = 'nothing' WHERE id = 1"]
+        try tamper.run()
+        tamper.waitUntilExit()
+        let reopened = try TokenStore(path: file)
+        #expect(throws: TokenStoreError.self) { try PostgresImport(from: reopened, to: target).run(by: root) { _ in } }
+        #expect(try target.accounts().isEmpty)
+    }
+
     @Test func aTamperedCopyFailsAuditVerifyOnPostgreSQL() throws {
         ScratchPostgres.psql(database.url, "UPDATE audit SET details = 'nothing happened' WHERE id = 2")
         let verification = try postgres.verifyAudit(by: root)

@@ -4,6 +4,12 @@ import TokenStore
 
 /// `--db` URLs: the two shapes SPEC §10 names, libpq's defaults, and one clear line for anything else.
 struct PostgresLocationTests {
+    @Test func anyCaseOfTheSchemeAndOtherURLsAreNeverTakenForAFile() {
+        #expect(PostgresLocation.isURL("POSTGRESQL://db/x") && PostgresLocation.isURL("postgresql:x"))
+        #expect(PostgresLocation.isOtherURL("mysql://root@localhost/x") && PostgresLocation.isOtherURL("http://x/y"))
+        #expect(!PostgresLocation.isOtherURL("/var/lib/apitokens/tokens.sqlite") && !PostgresLocation.isOtherURL("postgresql://db/x"))
+    }
+
     @Test func aURLWithUserHostAndPortNamesThem() throws {
         let location = try PostgresLocation(parsing: "postgresql://ops:s3cret@db.example.com:6543/tokens", osUser: "jo")
         #expect(location.endpoint == .tcp(host: "db.example.com", port: 6543))
@@ -26,8 +32,12 @@ struct PostgresLocationTests {
         ("postgresql:///tokens", "names no server"),
         ("postgresql:///tokens?host=relative/dir", "directory of the server's socket"),
         ("postgresql://db:99999/tokens", "out of range"),
-        ("postgresql://db/tokens?sslmode=verify-full", "unknown URL parameter 'sslmode'"),
+        ("postgresql://db/tokens?sslmode=verify-full", "sslmode=verify-full is not supported"),
         ("postgresql://ops:hunter2@db/a/b", "names no database"),
+        ("postgresql://root:hunter2@127.0.0.1:abc/t", "not a PostgreSQL URL"),
+        ("postgresql://root:hunter2@[::1/db", "not a PostgreSQL URL"),
+        ("postgresql://db/t?password=hunter2", "unknown URL parameter 'password'"),
+        ("POSTGRESQL:/tokens", "not a PostgreSQL URL"),
     ])
     func aBadURLIsOneLineThatNeverShowsThePassword(url: String, reason: String) {
         #expect(throws: TokenStoreError.self) { try PostgresLocation(parsing: url, osUser: "jo") }

@@ -51,6 +51,15 @@ import TokenStore
         #expect(try fixture.store.create(compliant, by: actor).0.name == "new")
     }
 
+    @Test func withoutRulesNoTokenBreaksThePolicyUnderAnySort() throws {
+        let fixture = try StoreFixture()
+        _ = try fixture.store.create(try fixture.draft("Kept"), by: fixture.user)
+        for sort in TokenSort.allCases {
+            #expect(try fixture.store.tokens(matching: TokenFilter(breaksPolicy: true), order: TokenOrder(sort), by: fixture.admin).isEmpty)
+        }
+        #expect(try fixture.store.count(matching: TokenFilter(breaksPolicy: true), by: fixture.admin) == .exact(0))
+    }
+
     @Test func neverBreaksAnyLimitAndOnlyAdminsChangeThePolicyAudited() throws {
         let fixture = try StoreFixture()
         try fixture.store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 366, requireIPAllowList: false), by: fixture.admin)
