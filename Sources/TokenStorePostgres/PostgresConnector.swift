@@ -43,7 +43,10 @@ final class PostgresConnector: @unchecked Sendable {
             do {
                 return try body(connection)
             } catch {
-                if connection.isClosed { self.connection = nil }
+                if connection.isClosed || error is TimedOut {
+                    connection.close().whenComplete { _ in }
+                    self.connection = nil
+                }
                 throw error
             }
         } catch {
@@ -61,7 +64,7 @@ final class PostgresConnector: @unchecked Sendable {
                 try run("COMMIT", on: connection)
                 return value
             } catch {
-                if !connection.isClosed { _ = try? run("ROLLBACK", on: connection) }
+                if !connection.isClosed, !(error is TimedOut) { _ = try? run("ROLLBACK", on: connection) }
                 throw error
             }
         }
@@ -77,12 +80,28 @@ final class PostgresConnector: @unchecked Sendable {
         Array(try result(of: query, on: connection).rows)
     }
 
-    /// Runs one statement, closing the connection if it outlasts `statementTimeout`.
+    /// Runs one statement, giving the connection up if it outlasts `statementTimeout`.
     func result(of query: PostgresQuery, on connection: PostgresConnection) throws -> PostgresQueryResult {
-        let future = connection.query(query, logger: logger)
-        let timeout = connection.eventLoop.scheduleTask(in: Self.statementTimeout) { connection.close().whenComplete { _ in } }
+        try Self.wait(for: connection.query(query, logger: logger), at: Self.statementTimeout) {
+            connection.close().whenComplete { _ in }
+        }
+    }
+
+    /// A statement or connection attempt that outlasted its time.
+    struct TimedOut: Error {}
+
+    /// Waits for `future`, but never longer than `limit`: then `giveUp` runs and the wait fails, whatever the
+    /// future does later (a connection killed under a query may never answer it).
+    static func wait<Value: Sendable>(for future: EventLoopFuture<Value>, at limit: TimeAmount,
+                                      giveUp: @escaping @Sendable () -> Void) throws -> Value {
+        let promise = future.eventLoop.makePromise(of: Value.self)
+        future.cascade(to: promise)
+        let timeout = future.eventLoop.scheduleTask(in: limit) {
+            promise.fail(TimedOut())
+            giveUp()
+        }
         defer { timeout.cancel() }
-        return try future.wait()
+        return try promise.futureResult.wait()
     }
 
     /// Closes the connection now; the next call opens another.
@@ -108,8 +127,10 @@ final class PostgresConnector: @unchecked Sendable {
         }
         configuration.options.connectTimeout = .seconds(3)
         nextID += 1
-        let opened = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: nextID,
-                                                    logger: logger).wait()
+        let connecting = PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: nextID, logger: logger)
+        let opened = try Self.wait(for: connecting, at: .seconds(5)) {
+            connecting.whenSuccess { $0.close().whenComplete { _ in } }
+        }
         connection = opened
         return opened
     }
@@ -120,6 +141,8 @@ final class PostgresConnector: @unchecked Sendable {
         case let error as TokenStoreError: return error
         case let error as ValidationError: return .invalid(error)
         case let error as PolicyError: return .refused(error)
+        case is TimedOut:
+            return .database("PostgreSQL at \(location) did not answer in time; nothing was changed")
         case let error as PSQLError:
             if let state = error.serverInfo?[.sqlState] {
                 let message = error.serverInfo?[.message] ?? "an error"
