@@ -79,10 +79,7 @@ extension TokenStore {
                 }
                 throw TokenStoreError.notFound("no live token with id \(id)")
             }
-            if let expectedVersion, old.version != expectedVersion {
-                throw TokenStoreError.staleEdit(
-                    "token '\(Sanitized.visible(old.name))' was changed by someone else since you opened it; nothing was saved — reopen it to see the new values")
-            }
+            if let expectedVersion, old.version != expectedVersion { throw TokenEditPlan.changedMeanwhile(old) }
             let actor = try Self.currentActor(db, actor)
             try Policy.check(.edit, on: old, by: actor)
             let name = try Naming.validate(draft.name, what: "token name")
@@ -94,23 +91,16 @@ extension TokenStore {
             try Self.organisationPolicy(db).check(expiresIn: draft.expiresIn, allowedIPs: draft.allowedIPs)
             try Self.requireUniqueName(db, name, ownerID: owner.id, except: id)
             let now = nowSeconds()
-            let expired = old.status(at: clock.now()) == .expired
-            let expiresAt: Int64? = (expired || draft.expiresIn != old.expiresIn)
-                ? draft.expiresIn.days.map { now + Int64($0) * 86_400 }
-                : old.expiresAt.map { Int64($0.timeIntervalSince1970) }
-            let teamName = teams.first { $0.id == draft.teamID }?.name ?? old.team
-            let unchanged = name == old.name && draft.teamID == old.teamID && draft.permissions == old.permissions
-                && draft.expiresIn == old.expiresIn && draft.allowedIPs == old.allowedIPs
-                && expiresAt == old.expiresAt.map { Int64($0.timeIntervalSince1970) }
+            let plan = TokenEditPlan(old: old, draft: draft, name: name, teams: teams, now: now, clock: clock.now())
             // Saving what is already there writes nothing: no new version, no audit event.
-            if unchanged { return old }
+            if plan.changesNothing { return old }
             try db.execute(sql: """
                 UPDATE token SET name = ?, nameKey = ?, teamId = ?, teamName = ?, permissions = ?, expiresInDays = ?,
                   expiresAt = ?, allowedIPs = ?, updatedAt = ?, version = version + 1
                 WHERE id = ? AND version = ? AND revokedAt IS NULL
                 """, arguments: [
-                    name, Naming.uniquenessKey(name), draft.teamID, teamName, draft.permissions.mask,
-                    draft.expiresIn.days, expiresAt, draft.allowedIPs.description, now, id, old.version,
+                    name, Naming.uniquenessKey(name), draft.teamID, plan.teamName, draft.permissions.mask,
+                    draft.expiresIn.days, plan.expiresAt, draft.allowedIPs.description, now, id, old.version,
                 ])
             let new = try Self.requireLiveToken(db, id: id)
             try audit(db, actor: actor.login, action: "edit", tokenID: id, tokenName: new.name,

@@ -57,32 +57,22 @@ extension PostgresStore {
                 }
                 throw TokenStoreError.notFound("no live token with id \(id)")
             }
-            if let expectedVersion, old.version != expectedVersion {
-                throw TokenStoreError.staleEdit(
-                    "token '\(Sanitized.visible(old.name))' was changed by someone else since you opened it; nothing was saved — reopen it to see the new values")
-            }
+            if let expectedVersion, old.version != expectedVersion { throw TokenEditPlan.changedMeanwhile(old) }
             let actor = try db.currentActor(actor)
             try Policy.check(.edit, on: old, by: actor)
             let name = try Naming.validate(draft.name, what: "token name")
             let owner = try db.account(login: old.owner).orThrow("the owner of token \(old.id), \(old.owner), was removed")
-            let teams = try db.rows("SELECT id, name FROM team").map { try $0.decode((Int64, String).self) }.map { Team(id: $0.0, name: $0.1) }
+            let teams = try db.teams()
             var checked = draft
             checked.kind = old.kind
             try Policy.checkDraft(checked, owner: owner, allTeams: teams)
             try db.organisationPolicy().check(expiresIn: draft.expiresIn, allowedIPs: draft.allowedIPs)
             try db.requireUniqueName(name, ownerID: owner.id, except: id)
-            let expired = old.status(at: clockNow) == .expired
-            let expiresAt: Int64? = (expired || draft.expiresIn != old.expiresIn)
-                ? draft.expiresIn.days.map { now + Int64($0) * 86_400 }
-                : old.expiresAt.map { Int64($0.timeIntervalSince1970) }
-            let teamName = teams.first { $0.id == draft.teamID }?.name ?? old.team
-            let unchanged = name == old.name && draft.teamID == old.teamID && draft.permissions == old.permissions
-                && draft.expiresIn == old.expiresIn && draft.allowedIPs == old.allowedIPs
-                && expiresAt == old.expiresAt.map { Int64($0.timeIntervalSince1970) }
-            if unchanged { return old }
+            let plan = TokenEditPlan(old: old, draft: draft, name: name, teams: teams, now: now, clock: clockNow)
+            if plan.changesNothing { return old }
             try db.rows("""
-                UPDATE token SET name = \(name), nameKey = \(Naming.uniquenessKey(name)), teamId = \(draft.teamID), teamName = \(teamName),
-                  permissions = \(draft.permissions.mask), expiresInDays = \(draft.expiresIn.days.map(Int64.init)), expiresAt = \(expiresAt),
+                UPDATE token SET name = \(name), nameKey = \(Naming.uniquenessKey(name)), teamId = \(draft.teamID), teamName = \(plan.teamName),
+                  permissions = \(draft.permissions.mask), expiresInDays = \(draft.expiresIn.days.map(Int64.init)), expiresAt = \(plan.expiresAt),
                   allowedIPs = \(draft.allowedIPs.description), updatedAt = \(now), version = version + 1
                 WHERE id = \(id) AND version = \(old.version) AND revokedAt IS NULL
                 """)
@@ -163,8 +153,7 @@ extension Transaction {
     func create(_ draft: TokenDraft, by actor: Account, at now: Int64) throws -> (Token, TokenSecret) {
         try Policy.checkCreate(kind: draft.kind, by: actor)
         let name = try Naming.validate(draft.name, what: "token name")
-        let teams = try rows("SELECT id, name FROM team").map { try $0.decode((Int64, String).self) }
-            .map { Team(id: $0.0, name: $0.1) }
+        let teams = try self.teams()
         try Policy.checkDraft(draft, owner: actor, allTeams: teams)
         try organisationPolicy().check(expiresIn: draft.expiresIn, allowedIPs: draft.allowedIPs)
         try requireUniqueName(name, ownerID: actor.id, except: nil)
@@ -183,6 +172,11 @@ extension Transaction {
         try audit(at: now, actor: actor.login, action: "create", tokenID: token.id, tokenName: token.name,
                   details: TokenStore.creationDetails(token))
         return (token, secret)
+    }
+
+    /// Every team's id and name (without sites): what a draft is checked against.
+    func teams() throws -> [Team] {
+        try rows("SELECT id, name FROM team").map { try $0.decode((Int64, String).self) }.map { Team(id: $0.0, name: $0.1) }
     }
 
     func revoke(_ token: Token, at now: Int64, by actor: String, details: String = "") throws {
