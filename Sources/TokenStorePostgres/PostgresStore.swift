@@ -28,9 +28,10 @@ public final class PostgresStore: TokenRepository {
     /// Lets go of the connection now; a later call connects again.
     public func close() { connector.close() }
 
-    /// True while the server answers.
+    /// True while the server answers and the tokens can be read: a `SELECT 1` alone would call healthy a
+    /// database whose checks all fail.
     public func isHealthy() -> Bool {
-        (try? connector.withConnection { connection in try connector.run("SELECT 1", on: connection) }) != nil
+        (try? connector.withConnection { connection in try connector.run("SELECT 1 FROM token LIMIT 1", on: connection) }) != nil
     }
 
     /// Runs `body` in one write transaction: the connection it passes is in the transaction.

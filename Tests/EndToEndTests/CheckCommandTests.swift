@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What `verify` and `refresh-self` must never do: create a database, need write access, wait on a writer,
 /// swallow unbounded input, or answer anything but `{"active":false}` when the token cannot be judged.
@@ -40,7 +41,8 @@ struct CheckCommandTests {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
-    @Test func aTokenInTheEnvironmentAndAnotherOnStdinIsRefused() throws {
+    @Test(arguments: Engine.available) func aTokenInTheEnvironmentAndAnotherOnStdinIsRefused(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try createToken()
         let other = try createTokenNamed("other")
         expectInactive(try cli.run(["verify", "--explain"], stdin: other, environment: ["APITOKENS_TOKEN": secret]),
@@ -94,24 +96,26 @@ struct CheckCommandTests {
         #expect(show.stdout.contains("\"last_used_at\" : null"), "last use was recorded in a read-only file")
     }
 
-    @Test func sixFirstCommandsAtOnceAgreeOnOneNewDatabase() throws {
+    @Test(arguments: Engine.available) func sixFirstCommandsAtOnceAgreeOnOneNewDatabase(_ engine: Engine) throws {
+        cli.use(engine)
         let script = """
-            mkdir -p "$(dirname "$DB")"
-            for i in 1 2 3 4 5 6; do ( "$APITOKENS" team list --db "$DB" > /dev/null 2>> "$DB.err"; echo $? >> "$DB.status" ) & done
+            mkdir -p "$OUT"
+            for i in 1 2 3 4 5 6; do ( "$APITOKENS" team list --db "$DB" > /dev/null 2>> "$OUT/err"; echo $? >> "$OUT/status" ) & done
             wait
             """
         _ = try ChildProcess.run("/bin/sh", ["-c", script], environment: ProcessInfo.processInfo.environment.merging([
-            "APITOKENS": CLIRunner.binary, "DB": cli.database,
+            "APITOKENS": CLIRunner.binary, "DB": cli.database, "OUT": cli.directory.path,
         ]) { $1 })
-        let statuses = try String(contentsOfFile: cli.database + ".status", encoding: .utf8).split(separator: "\n")
-        let errors = (try? String(contentsOfFile: cli.database + ".err", encoding: .utf8)) ?? ""
+        let statuses = try String(contentsOfFile: cli.directory.path + "/status", encoding: .utf8).split(separator: "\n")
+        let errors = (try? String(contentsOfFile: cli.directory.path + "/err", encoding: .utf8)) ?? ""
         #expect(statuses == Array(repeating: "0", count: 6), "\(errors)")
         #expect(errors.isEmpty, "\(errors)")
         let accounts = try cli.run(["account", "list", "--json"])
         #expect(accounts.stdout.components(separatedBy: "\"login\"").count - 1 == 1)
     }
 
-    @Test func badVerifyArgumentsExitTwoAndStillSayInactive() throws {
+    @Test(arguments: Engine.available) func badVerifyArgumentsExitTwoAndStillSayInactive(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try createToken()
         for arguments in [["--ip", "999.1.1.1"], ["--permission", "fly"]] {
             let result = try cli.run(["verify"] + arguments, stdin: secret)
@@ -119,7 +123,8 @@ struct CheckCommandTests {
         }
     }
 
-    @Test func auditLimitIsValidatedLikeTokenListLimit() throws {
+    @Test(arguments: Engine.available) func auditLimitIsValidatedLikeTokenListLimit(_ engine: Engine) throws {
+        cli.use(engine)
         _ = try createToken()
         for command in [["audit"], ["token", "list"]] {
             let result = try cli.run(command + ["--limit", "0"])
@@ -127,9 +132,11 @@ struct CheckCommandTests {
         }
     }
 
-    @Test func controlCharactersNeverReachTheTerminalRaw() throws {
+    @Test(arguments: Engine.available) func controlCharactersNeverReachTheTerminalRaw(_ engine: Engine) throws {
+        cli.use(engine)
         _ = try createToken()
-        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "UPDATE token SET name = 'bell' || char(133) || char(7) || char(8238) || 'x'"])
+        let char = engine == .sqlite ? "char" : "chr"
+        try cli.sql("UPDATE token SET name = 'bell' || \(char)(133) || \(char)(7) || \(char)(8238) || 'x'")
         let listed = try cli.run(["token", "list", "--json"])
         #expect(listed.status == 0)
         #expect(!listed.stdout.unicodeScalars.contains { [0x85, 0x07, 0x202E].contains($0.value) }, "\(listed.stdout)")
@@ -142,7 +149,8 @@ struct CheckCommandTests {
         #expect(unknown.status == 2 && !unknown.stderr.contains("\u{1B}") && !unknown.stderr.contains("\u{7}"), "\(unknown.stderr)")
     }
 
-    @Test func aPATWhoseOwnerLeftItsTeamShowsInactiveWithTheReason() throws {
+    @Test(arguments: Engine.available) func aPATWhoseOwnerLeftItsTeamShowsInactiveWithTheReason(_ engine: Engine) throws {
+        cli.use(engine)
         #expect(try cli.run(["account", "add", "jo", "--role", "user", "--team", "Default"]).status == 0)
         #expect(try cli.run(["token", "create", "--as", "jo", "--name", "jo's", "--team", "Default"]).status == 0)
         #expect(try cli.run(["account", "leave", "jo", "Default"]).status == 0)
@@ -153,7 +161,8 @@ struct CheckCommandTests {
         #expect(try cli.run(["token", "list", "--all", "--status", "active"]).stdout.split(separator: "\n").count == 1)
     }
 
-    @Test func namesAreCountedOneWayAndMustShowSomething() throws {
+    @Test(arguments: Engine.available) func namesAreCountedOneWayAndMustShowSomething(_ engine: Engine) throws {
+        cli.use(engine)
         _ = try createToken()
         let decomposed = String(repeating: "e\u{301}", count: 100)
         let long = try cli.run(["token", "create", "--name", decomposed, "--team", "Default"])

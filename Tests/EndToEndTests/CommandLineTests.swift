@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The command line, driven as an admin's script and a service would drive it.
 @Suite(.serialized)
@@ -8,7 +9,8 @@ struct CommandLineTests {
 
     func secret(_ result: CLIRunner.Result) -> String { result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    @Test func createVerifyRollRevokeLifecycle() throws {
+    @Test(arguments: Engine.available) func createVerifyRollRevokeLifecycle(_ engine: Engine) throws {
+        cli.use(engine)
         let created = try cli.run(["token", "create", "--name", "CI deploy", "--team", "Default",
                                    "--permission", "read_site", "--permission", "run_tests"])
         #expect(created.status == 0, "\(created.stderr)")
@@ -40,7 +42,8 @@ struct CommandLineTests {
                 || cli.run(["token", "list", "--all", "--json"]).stdout.contains("[]"))
     }
 
-    @Test func everyVerificationFailureLooksTheSame() throws {
+    @Test(arguments: Engine.available) func everyVerificationFailureLooksTheSame(_ engine: Engine) throws {
+        cli.use(engine)
         let created = try cli.run(["token", "create", "--name", "svc", "--team", "Default", "--ip", "10.0.0.0/8", "--expires-in", "7d"])
         let good = secret(created)
         var tampered = Array(good)
@@ -63,7 +66,8 @@ struct CommandLineTests {
         #expect(try cli.run(["verify", "--ip", "::ffff:10.1.1.1"], stdin: good).status == 0)
     }
 
-    @Test func roleRefusalsExitTwoWithOneLine() throws {
+    @Test(arguments: Engine.available) func roleRefusalsExitTwoWithOneLine(_ engine: Engine) throws {
+        cli.use(engine)
         #expect(try cli.run(["account", "add", "vi", "--role", "viewer", "--team", "Default"]).status == 0)
         let cases: [[String]] = [
             ["token", "create", "--as", "vi", "--name", "x", "--team", "Default", "--permission", "manage_sites"],
@@ -82,7 +86,8 @@ struct CommandLineTests {
         #expect(try cli.run(["token", "revoke", "--as", "vi", "1", "--yes"]).status == 2)
     }
 
-    @Test func badInputGetsOneLineAndExitTwo() throws {
+    @Test(arguments: Engine.available) func badInputGetsOneLineAndExitTwo(_ engine: Engine) throws {
+        cli.use(engine)
         let cases: [([String], String)] = [
             (["token", "create", "--name", "x", "--team", "Default", "--ip", "010.0.0.1"], "010.0.0.1"),
             (["token", "create", "--name", "x", "--team", "Default", "--ip", "10.0.0.1/8"], "host bits"),
@@ -102,17 +107,19 @@ struct CommandLineTests {
         #expect(try cli.run(["token", "list", "--all", "--json"]).stdout.contains("\"id\"") == false)
     }
 
-    @Test func unknownOSUserIsToldHowToGetAnAccount() throws {
+    @Test(arguments: Engine.available) func unknownOSUserIsToldHowToGetAnAccount(_ engine: Engine) throws {
+        cli.use(engine)
         // Given a database whose only admin is someone else
         #expect(try cli.run(["team", "list"]).status == 0)
-        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "UPDATE account SET login = 'someone_else'"])
+        try cli.sql("UPDATE account SET login = 'someone_else'")
         let result = try cli.run(["token", "list"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("apitokens account add \(NSUserName())"))
     }
 
-    @Test func listingsSortFilterAndLimitAsJSON() throws {
-        #expect(try cli.run(["demo", "--seed-only"]).status == 0)
+    @Test(arguments: Engine.available) func listingsSortFilterAndLimitAsJSON(_ engine: Engine) throws {
+        cli.use(engine)
+        try cli.seedDemo()
         let listed = try cli.run(["token", "list", "--all", "--sort", "expires", "--limit", "5", "--json"])
         let tokens = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(tokens.count == 5)
@@ -127,7 +134,8 @@ struct CommandLineTests {
         #expect(accounts.stdout.contains("\"role\" : \"viewer\""))
     }
 
-    @Test func noSecretIsStoredAnywhere() throws {
+    @Test(arguments: Engine.available) func noSecretIsStoredAnywhere(_ engine: Engine) throws {
+        cli.use(engine)
         var secrets: [String] = []
         for name in ["one", "two", "three"] {
             secrets.append(secret(try cli.run(["token", "create", "--name", name, "--team", "Default"])))
@@ -137,8 +145,7 @@ struct CommandLineTests {
         let audit = try cli.run(["audit", "--json"]).stdout
         let outputs = try [["token", "list", "--json"], ["token", "show", "2"], ["token", "show", "2", "--json"], ["audit"]]
             .map { try cli.run($0).stdout }.joined()
-        let files = try FileManager.default.contentsOfDirectory(atPath: cli.directory.path)
-        let bytes = try files.map { try Data(contentsOf: cli.directory.appendingPathComponent($0)) }
+        let bytes = try cli.storedBytes()
         for secret in secrets {
             #expect(!audit.contains(secret) && !outputs.contains(secret))
             let needle = Data(secret.utf8)

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The full-screen UI driven in a real terminal (tmux), one scenario per test.
 @Suite(.serialized, .timeLimit(.minutes(1)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "needs tmux"))
 struct FullScreenTests {
     /// Create → the secret is revealed once → closed → gone, and it verifies.
-    @Test func createRevealsTheSecretOnceAndItVerifies() throws {
-        let ui = try TerminalSession()
+    @Test(arguments: Engine.available) func createRevealsTheSecretOnceAndItVerifies(_ engine: Engine) throws {
+        let ui = try TerminalSession(engine: engine)
         try ui.press("2", "n")
         try ui.waitFor("New personal access token")
         try ui.type("e2e token")
@@ -21,8 +22,8 @@ struct FullScreenTests {
     }
 
     /// Typing in the search box filters at once; Esc restores every row.
-    @Test func searchFiltersAndEscRestores() throws {
-        let ui = try TerminalSession()
+    @Test(arguments: Engine.available) func searchFiltersAndEscRestores(_ engine: Engine) throws {
+        let ui = try TerminalSession(engine: engine)
         try ui.press("/")
         try ui.type("chen")
         let filtered = try ui.waitFor("/ chen")
@@ -47,8 +48,8 @@ struct FullScreenTests {
 
     /// `A` marks every row of a search, Space spares one, `x` names how many, `y` revokes them; a token another
     /// process makes while the dialog is open is left alone, and so is everything outside the search.
-    @Test func markAllThenRevokeOnAFilteredTable() throws {
-        let ui = try TerminalSession()
+    @Test(arguments: Engine.available) func markAllThenRevokeOnAFilteredTable(_ engine: Engine) throws {
+        let ui = try TerminalSession(engine: engine)
         try ui.press("/")
         try ui.type("deploy")
         try ui.press("Enter")
@@ -68,8 +69,8 @@ struct FullScreenTests {
     }
 
     /// Revoke asks first (No is the default), then removes the row, and the token stops verifying.
-    @Test func revokeWithConfirmationRemovesTheRowAndTheSecretStopsVerifying() throws {
-        let ui = try TerminalSession()
+    @Test(arguments: Engine.available) func revokeWithConfirmationRemovesTheRowAndTheSecretStopsVerifying(_ engine: Engine) throws {
+        let ui = try TerminalSession(engine: engine)
         let secret = try ui.cli.run(["token", "create", "--name", "doomed", "--team", "Platform", "--kind", "admin"])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try ui.press("/")

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 /// `apitokens notify` against a local webhook receiver (a few lines of Python's http.server).
 @Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs python3"))
@@ -64,25 +65,22 @@ struct NotifyTests {
         func stop() { kill(process.pid, SIGKILL); _ = process.wait() }
     }
 
-    func sqlite(_ sql: String) throws {
-        _ = try ChildProcess.run("/usr/bin/sqlite3", [cli.database, sql])
-    }
-
     func notify(_ receiver: Receiver, _ extra: [String] = []) throws -> CLIRunner.Result {
         try cli.run(["notify", "--webhook", "http://127.0.0.1:\(receiver.port)/hook"] + extra)
     }
 
-    @Test func eachWarningIsSentOnceAThresholdAndAFailedOneIsSentNextRun() throws {
+    @Test(arguments: Engine.available) func eachWarningIsSentOnceAThresholdAndAFailedOneIsSentNextRun(_ engine: Engine) throws {
+        cli.use(engine)
         let receiver = try Receiver(in: cli.directory.appendingPathComponent("hook"))
         defer { receiver.stop() }
         for name in ["five days", "twenty hours", "a month", "expired"] {
             #expect(try cli.run(["token", "create", "--name", name, "--team", "Default", "--expires-in", "90d"]).status == 0)
         }
-        try sqlite("""
-            UPDATE token SET expiresAt = unixepoch() + 5 * 86400 WHERE id = 1;
-            UPDATE token SET expiresAt = unixepoch() + 20 * 3600 WHERE id = 2;
-            UPDATE token SET expiresAt = unixepoch() + 30 * 86400 WHERE id = 3;
-            UPDATE token SET expiresAt = unixepoch() - 60 WHERE id = 4;
+        try cli.sql("""
+            UPDATE token SET expiresAt = \(cli.sqlNow) + 5 * 86400 WHERE id = 1;
+            UPDATE token SET expiresAt = \(cli.sqlNow) + 20 * 3600 WHERE id = 2;
+            UPDATE token SET expiresAt = \(cli.sqlNow) + 30 * 86400 WHERE id = 3;
+            UPDATE token SET expiresAt = \(cli.sqlNow) - 60 WHERE id = 4;
             """)
         let key = cli.directory.appendingPathComponent("hook.key")
         try "s3cret\n".write(to: key, atomically: true, encoding: .utf8)
@@ -106,12 +104,12 @@ struct NotifyTests {
         #expect(try notify(receiver).status == 0)
         #expect(receiver.received().count == 2, "run again, nothing new is sent")
 
-        try sqlite("UPDATE token SET expiresAt = unixepoch() + 10 * 3600 WHERE id = 1")
+        try cli.sql("UPDATE token SET expiresAt = \(cli.sqlNow) + 10 * 3600 WHERE id = 1")
         #expect(try notify(receiver).status == 0)
         received = receiver.received()
         #expect(received.count == 3 && received.last?.body["token_id"] as? Int == 1 && received.last?.body["within"] as? String == "1d")
 
-        try sqlite("UPDATE token SET expiresAt = unixepoch() + 2 * 86400 WHERE id = 3")
+        try cli.sql("UPDATE token SET expiresAt = \(cli.sqlNow) + 2 * 86400 WHERE id = 3")
         try receiver.answer(500)
         let failing = try notify(receiver)
         #expect(failing.status == 1)
@@ -121,7 +119,8 @@ struct NotifyTests {
         #expect(receiver.received().filter { $0.body["token_id"] as? Int == 3 }.count == 2, "the failed one is sent again, once")
     }
 
-    @Test func aReceiverThatIsDownFailsClearlyAndTheNextRunDelivers() throws {
+    @Test(arguments: Engine.available) func aReceiverThatIsDownFailsClearlyAndTheNextRunDelivers(_ engine: Engine) throws {
+        cli.use(engine)
         let receiver = try Receiver(in: cli.directory.appendingPathComponent("hook"))
         let port = receiver.port
         receiver.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// SPEC §8 from the outside: the policy, the hash-chained audit log broken with sqlite3, and the audit filters.
 @Suite(.serialized, .timeLimit(.minutes(2)))
@@ -15,7 +16,8 @@ struct PolicyAndAuditTests {
         try cli.run(["token", "create", "--name", name, "--team", "Default"] + extra)
     }
 
-    @Test func aNinetyDayPolicyRefusesLongerTokensEverywhereAndCheckListsTheOldOnes() throws {
+    @Test(arguments: Engine.available) func aNinetyDayPolicyRefusesLongerTokensEverywhereAndCheckListsTheOldOnes(_ engine: Engine) throws {
+        cli.use(engine)
         for (index, expiry) in ["30d", "90d", "1y", "never", "366d"].enumerated() { try create("old \(index)", ["--expires-in", expiry]) }
         let set = try cli.run(["policy", "set", "--max-lifetime", "90d"])
         #expect(set.status == 0 && set.stdout.contains("3 live tokens break it"))
@@ -27,7 +29,7 @@ struct PolicyAndAuditTests {
         #expect(try cli.run(["token", "edit", "5", "--name", "renamed"]).status == 2)
         #expect(try cli.run(["token", "edit", "5", "--expires-in", "60d"]).status == 0)
 
-        let independent = Int(try sqlite("""
+        let independent = Int(try cli.sql("""
             SELECT count(*) FROM token WHERE revokedAt IS NULL AND (expiresInDays IS NULL OR expiresInDays > 90)
             """)) ?? -1
         let check = try cli.run(["policy", "check", "--json"])
@@ -38,7 +40,7 @@ struct PolicyAndAuditTests {
         #expect(try cli.run(["policy", "check", "--revoke"]).status == 2, "asks first, and there is no terminal")
         #expect(try cli.run(["policy", "check", "--revoke", "--yes"]).status == 1)
         #expect(try cli.run(["policy", "check"]).status == 0)
-        #expect(try sqlite("SELECT count(*) FROM token WHERE revokedAt IS NULL") == "3")
+        #expect(try cli.sql("SELECT count(*) FROM token WHERE revokedAt IS NULL") == "3")
 
         let shown = try cli.run(["policy", "show", "--json"])
         #expect(shown.stdout.contains(#""max_lifetime" : "90d""#))
@@ -98,7 +100,8 @@ struct PolicyAndAuditTests {
         #expect(try cli.run(["audit", "verify", "--head", "nonsense"]).status == 2)
     }
 
-    @Test func auditFiltersCombine() throws {
+    @Test(arguments: Engine.available) func auditFiltersCombine(_ engine: Engine) throws {
+        cli.use(engine)
         try create("deploy")
         try create("other")
         try cli.run(["token", "roll", "1"])

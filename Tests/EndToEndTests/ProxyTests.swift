@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Real reverse proxies in front of a tiny upstream, asking `apitokens serve` on a Unix socket about every request:
 /// nginx with `auth_request`, Caddy with `forward_auth`, configured as the README says.
@@ -158,13 +159,15 @@ struct ProxyTests {
         #expect(try proxy.get("/api/hello", bearer: good).status == 401)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx"), "needs nginx"))
-    func nginxAuthRequestAsksServeAboutEveryRequest() throws {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx"), "needs nginx"), arguments: Engine.available)
+    func nginxAuthRequestAsksServeAboutEveryRequest(_ engine: Engine) throws {
+        cli.use(engine)
         try exercise(try nginx())
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/caddy"), "needs caddy"))
-    func caddyForwardAuthAsksServeAboutEveryRequest() throws {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/caddy"), "needs caddy"), arguments: Engine.available)
+    func caddyForwardAuthAsksServeAboutEveryRequest(_ engine: Engine) throws {
+        cli.use(engine)
         try exercise(try caddy())
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Several writers at once and writers killed mid-work: nothing lost, nothing locked, nothing corrupt.
 @Suite(.serialized, .timeLimit(.minutes(2)))
@@ -8,16 +9,17 @@ struct ReliabilityTests {
 
     func shell(_ script: String) throws -> ChildProcess.Result {
         try ChildProcess.run("/bin/sh", ["-c", script], environment: ProcessInfo.processInfo.environment.merging([
-            "APITOKENS": CLIRunner.binary, "DB": cli.database,
+            "APITOKENS": CLIRunner.binary, "DB": cli.database, "OUT": cli.directory.path,
         ]) { $1 })
     }
 
-    @Test func concurrentWritersLoseNothingAndNeverSeeLocked() throws {
+    @Test(arguments: Engine.available) func concurrentWritersLoseNothingAndNeverSeeLocked(_ engine: Engine) throws {
+        cli.use(engine)
         #expect(try cli.run(["team", "list"]).status == 0)
         // Four processes each create 15 tokens, while a fifth revokes as they appear.
         let result = try shell("""
             for w in 1 2 3 4; do
-              ( for i in $(seq 15); do "$APITOKENS" token create --db "$DB" --name "w$w-$i" --team Default >> "$DB.secrets" || echo FAIL; done ) &
+              ( for i in $(seq 15); do "$APITOKENS" token create --db "$DB" --name "w$w-$i" --team Default >> "$OUT/secrets" || echo FAIL; done ) &
             done
             wait
             """)
@@ -27,7 +29,7 @@ struct ReliabilityTests {
         let tokens = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(tokens.count == 60)
         #expect(Set(tokens.compactMap { $0["id"] as? Int }).count == 60)
-        let secrets = try String(contentsOfFile: cli.database + ".secrets", encoding: .utf8).split(separator: "\n")
+        let secrets = try String(contentsOfFile: cli.directory.path + "/secrets", encoding: .utf8).split(separator: "\n")
         #expect(Set(secrets).count == 60)
         let revoke = try shell("""
             for i in $(seq 1 2 59); do "$APITOKENS" token revoke --db "$DB" $i --yes >/dev/null & done; wait
@@ -36,7 +38,8 @@ struct ReliabilityTests {
         #expect(try cli.run(["token", "list", "--all", "--json"]).stdout.components(separatedBy: "\"id\"").count - 1 == 30)
     }
 
-    @Test func killedWritersLeaveASoundDatabaseWithEveryReportedChange() throws {
+    @Test(arguments: Engine.available) func killedWritersLeaveASoundDatabaseWithEveryReportedChange(_ engine: Engine) throws {
+        cli.use(engine)
         #expect(try cli.run(["team", "list"]).status == 0)
         // A writer creates, edits, rolls and revokes in a loop, logging each change only once the command has
         // reported it done, and is SIGKILLed at a different moment each round.
@@ -48,17 +51,18 @@ struct ReliabilityTests {
                     out=$("$APITOKENS" token create --db "$DB" --name "r\(round)-$i" --team Default --json) || continue
                     id=$(echo "$out" | sed -n 's/.*"id" : \\([0-9]*\\).*/\\1/p')
                     old=$(echo "$out" | sed -n 's/.*"secret" : "\\(.*\\)".*/\\1/p')
-                    echo "created $old" >> "$DB.log"
+                    echo "created $old" >> "$OUT/log"
                     "$APITOKENS" token edit --db "$DB" "$id" --name "r\(round)-$i edited" --expires-in 90d > /dev/null || continue
-                    new=$("$APITOKENS" token roll --db "$DB" "$id") && echo "rolled $old" >> "$DB.log" || continue
-                    "$APITOKENS" token revoke --db "$DB" "$id" --yes > /dev/null && echo "revoked $new" >> "$DB.log"
+                    new=$("$APITOKENS" token roll --db "$DB" "$id") && echo "rolled $old" >> "$OUT/log" || continue
+                    "$APITOKENS" token revoke --db "$DB" "$id" --yes > /dev/null && echo "revoked $new" >> "$OUT/log"
                   done ) &
                 pid=$!; sleep \(delay); pkill -9 -P $pid; kill -9 $pid; wait 2>/dev/null; true
                 """)
         }
-        let check = try shell(#"sqlite3 "$DB" "PRAGMA integrity_check""#)
-        #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
-        let log = ((try? String(contentsOfFile: cli.database + ".log", encoding: .utf8)) ?? "").split(separator: "\n")
+        if engine == .sqlite { #expect(try cli.sql("PRAGMA integrity_check") == "ok") }
+        let chain = try cli.run(["audit", "verify"])
+        #expect(chain.status == 0 && chain.stdout.hasPrefix("intact"), "\(chain.stdout) \(chain.stderr)")
+        let log = ((try? String(contentsOfFile: cli.directory.path + "/log", encoding: .utf8)) ?? "").split(separator: "\n")
         #expect(log.contains { $0.hasPrefix("revoked") })
         let created = try cli.run(["audit", "--json"]).stdout.components(separatedBy: "\"action\" : \"create\"").count - 1
         #expect(created >= log.filter { $0.hasPrefix("created") }.count, "a reported create is missing")

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 import TokenDomain
 
 /// SPEC §7 from the outside: a roll with a grace, `scan`, `POST /leaked` and bulk revoke, through the binary.
@@ -26,7 +27,8 @@ struct RotationAndLeakTests {
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
     }
 
-    @Test func aRollWithAGraceKeepsTheOldSecretWorkingAndSaysSo() throws {
+    @Test(arguments: Engine.available) func aRollWithAGraceKeepsTheOldSecretWorkingAndSaysSo(_ engine: Engine) throws {
+        cli.use(engine)
         let old = try create("deploy")
         let rolled = try json(["token", "roll", "1", "--grace", "24h", "--json"])
         let new = try #require(rolled["secret"] as? String)
@@ -54,7 +56,8 @@ struct RotationAndLeakTests {
         #expect(try json(["token", "show", "1", "--json"])["previous_secret_expires_at"] is NSNull)
     }
 
-    @Test func aBadGraceIsOneLineAndChangesNothing() throws {
+    @Test(arguments: Engine.available) func aBadGraceIsOneLineAndChangesNothing(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try create("deploy")
         for bad in ["8d", "169h", "0h", "07d", "1w", "-1d", ""] {
             let result = try cli.run(["token", "roll", "1", "--grace", bad])
@@ -65,7 +68,8 @@ struct RotationAndLeakTests {
         #expect(try cli.run(["token", "roll", "1", "--grace", "7d"]).status == 0)
     }
 
-    @Test func scanFindsOurSecretsInATreeAndRevokesTheLiveOnes() throws {
+    @Test(arguments: Engine.available) func scanFindsOurSecretsInATreeAndRevokesTheLiveOnes(_ engine: Engine) throws {
+        cli.use(engine)
         let live = try create("live one")
         let rolled = try create("rolled with grace")
         let revoked = try create("revoked one")
@@ -155,7 +159,8 @@ struct RotationAndLeakTests {
         #expect(piped.status == 1 && piped.stdout.hasPrefix("(stdin):1: "), "stdin is read as text, NUL or not")
     }
 
-    @Test func signedLeakReportsRevokeAndEverythingElseIs401() throws {
+    @Test(arguments: Engine.available) func signedLeakReportsRevokeAndEverythingElseIs401(_ engine: Engine) throws {
+        cli.use(engine)
         let leaked = try create("leaked")
         let bystander = try create("bystander")
         let scanner = P256.Signing.PrivateKey()
@@ -203,13 +208,14 @@ struct RotationAndLeakTests {
         #expect(try HTTPExchange.curl([plain.url("/leaked"), "--data-binary", body]).status == 404, "no --leak-key: no endpoint")
     }
 
-    @Test func bulkRevokeOfExpiredTokensMatchesAnIndependentCount() throws {
+    @Test(arguments: Engine.available) func bulkRevokeOfExpiredTokensMatchesAnIndependentCount(_ engine: Engine) throws {
+        cli.use(engine)
         for index in 0..<30 { _ = try create((index % 3 == 0 ? "ci " : "web ") + "\(index)") }
-        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "UPDATE token SET expiresAt = 1000 WHERE id % 2 = 0"])
+        try cli.sql("UPDATE token SET expiresAt = 1000 WHERE id % 2 = 0")
         func count(_ sql: String) throws -> Int {
-            Int(try ChildProcess.run("/usr/bin/sqlite3", [cli.database, sql]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            Int(try cli.sql(sql)) ?? -1
         }
-        let expiredCI = try count("SELECT count(*) FROM token WHERE expiresAt <= unixepoch() AND name LIKE 'ci %' AND revokedAt IS NULL")
+        let expiredCI = try count("SELECT count(*) FROM token WHERE expiresAt <= \(cli.sqlNow) AND name LIKE 'ci %' AND revokedAt IS NULL")
         let dry = try cli.run(["token", "revoke", "--status", "expired", "--search", "ci", "--dry-run"])
         #expect(dry.stdout.hasPrefix("Would revoke \(expiredCI) tokens"))
         #expect(try count("SELECT count(*) FROM token WHERE revokedAt IS NOT NULL") == 0, "a dry run changes nothing")
@@ -217,11 +223,11 @@ struct RotationAndLeakTests {
 
         let done = try cli.run(["token", "revoke", "--status", "expired", "--search", "ci", "--yes"])
         #expect(done.status == 0 && done.stdout.contains("Revoked \(expiredCI) tokens"))
-        let expiredAll = try count("SELECT count(*) FROM token WHERE expiresAt <= unixepoch() AND revokedAt IS NULL")
+        let expiredAll = try count("SELECT count(*) FROM token WHERE expiresAt <= \(cli.sqlNow) AND revokedAt IS NULL")
         #expect(try cli.run(["token", "revoke", "--status", "expired", "--yes"]).stdout.contains("Revoked \(expiredAll) tokens"))
         #expect(try count("SELECT count(*) FROM token WHERE revokedAt IS NOT NULL") == expiredCI + expiredAll)
         #expect(try count("SELECT count(*) FROM audit WHERE action = 'revoke'") == expiredCI + expiredAll)
-        #expect(try count("SELECT count(*) FROM token WHERE revokedAt IS NULL AND expiresAt > unixepoch()") == 15)
+        #expect(try count("SELECT count(*) FROM token WHERE revokedAt IS NULL AND expiresAt > \(cli.sqlNow)") == 15)
 
         for bad in [["token", "revoke", "1", "--status", "expired"], ["token", "revoke", "--status", "active"],
                     ["token", "revoke", "--status", "expired", "--search", " "], ["token", "revoke", "--status", "expired", "--search", ""],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `apitokens serve` answered over real HTTP (curl), as the proxies and services in front of it ask.
 @Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))
@@ -12,7 +13,8 @@ struct ServeTests {
         return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test func checkAnswersEveryOutcomeOfTheTable() throws {
+    @Test(arguments: Engine.available) func checkAnswersEveryOutcomeOfTheTable(_ engine: Engine) throws {
+        cli.use(engine)
         try cli.run(["site", "add", "--team", "Default", "www.example.com"])
         let good = try create(["--name", "deploy", "--team", "Default", "--permission", "read_site", "--permission", "run_tests"])
         let rolledOut = try create(["--name", "rolled", "--team", "Default"])
@@ -20,7 +22,7 @@ struct ServeTests {
         let revoked = try create(["--name", "revoked", "--team", "Default"])
         _ = try cli.run(["token", "revoke", "3", "--yes"])
         let expired = try create(["--name", "expired", "--team", "Default"])
-        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "UPDATE token SET expiresAt = 1000 WHERE id = 4"])
+        try cli.sql("UPDATE token SET expiresAt = 1000 WHERE id = 4")
         let serve = try ServeProcess(database: cli.database)
 
         let ok = try HTTPExchange.get(serve.url("/check?permission=run_tests&team=Default&site=www.example.com"), bearer: good)
@@ -50,7 +52,8 @@ struct ServeTests {
         }
     }
 
-    @Test func introspectAndRefreshAnswerLikeVerifyAndRefreshSelf() throws {
+    @Test(arguments: Engine.available) func introspectAndRefreshAnswerLikeVerifyAndRefreshSelf(_ engine: Engine) throws {
+        cli.use(engine)
         let caller = try create(["--name", "resource server", "--team", "Default"])
         let subject = try create(["--name", "client", "--team", "Default", "--permission", "read_site", "--permission", "run_tests"])
         let serve = try ServeProcess(database: cli.database)
@@ -79,7 +82,8 @@ struct ServeTests {
         #expect(try HTTPExchange.curl(["-X", "POST", serve.url("/refresh"), "-H", "Authorization: Bearer nope"]).status == 401)
     }
 
-    @Test func aRevokeFromTheCommandLineIsObeyedByTheVeryNextCheck() throws {
+    @Test(arguments: Engine.available) func aRevokeFromTheCommandLineIsObeyedByTheVeryNextCheck(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try create(["--name", "soon revoked", "--team", "Default"])
         let serve = try ServeProcess(database: cli.database)
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 204)
@@ -87,7 +91,8 @@ struct ServeTests {
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 401)
     }
 
-    @Test func trustedProxiesReportTheClientAddress() throws {
+    @Test(arguments: Engine.available) func trustedProxiesReportTheClientAddress(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try create(["--name", "office", "--team", "Default", "--ip", "203.0.113.0/24"])
         let serve = try ServeProcess(database: cli.database)
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 403, "loopback is not in the list")
@@ -96,7 +101,8 @@ struct ServeTests {
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret, headers: ["X-Real-IP: 203.0.113.77"]).status == 204)
     }
 
-    @Test func healthAndMetricsAndADatabaseThatCannotAnswer() throws {
+    @Test(arguments: Engine.available) func healthAndMetricsAndADatabaseThatCannotAnswer(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try create(["--name", "metered", "--team", "Default"])
         let serve = try ServeProcess(database: cli.database)
         #expect(try HTTPExchange.get(serve.url("/healthz")).status == 200)
@@ -107,7 +113,7 @@ struct ServeTests {
         #expect(metrics.body.contains(#"apitokens_checks_total{endpoint="check",outcome="invalid_token"} 1"#))
         #expect(metrics.body.contains("apitokens_check_duration_seconds_bucket"))
         #expect(!metrics.body.contains(secret) && !serve.process.stderr.contains(secret))
-        try ChildProcess.run("/usr/bin/sqlite3", [cli.database, "ALTER TABLE token RENAME TO gone"])
+        try cli.sql("ALTER TABLE token RENAME TO gone")
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 503)
         #expect(try HTTPExchange.get(serve.url("/healthz")).status == 503)
         #expect(serve.process.stderr.contains("the database cannot answer"))
@@ -126,7 +132,8 @@ struct ServeTests {
         #expect(try HTTPExchange.get(serve.url("/healthz")).status == 503)
     }
 
-    @Test func sigtermDrainsFlushesLastUseAndExitsZeroQuickly() throws {
+    @Test(arguments: Engine.available) func sigtermDrainsFlushesLastUseAndExitsZeroQuickly(_ engine: Engine) throws {
+        cli.use(engine)
         let secret = try create(["--name", "used once", "--team", "Default"])
         let serve = try ServeProcess(database: cli.database)
         let load = try ChildProcess.start("/bin/sh", ["-c", """

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// An open UI shares its database with other processes: nothing it reports done is lost, and it acts on the
 /// account as it is now, not as it was when it opened.
@@ -33,8 +34,8 @@ struct SharedDatabaseTests {
 
     /// An admin's UI stays open while another admin demotes, then removes, its account: the store refuses what the
     /// account may no longer do, the UI says why, and the audit log records nothing done in its name.
-    @Test func aDemotedThenRemovedAccountsOpenUICannotChangeTokens() throws {
-        let ui = try TerminalSession(arguments: ["--as", "alice"])
+    @Test(arguments: Engine.available) func aDemotedThenRemovedAccountsOpenUICannotChangeTokens(_ engine: Engine) throws {
+        let ui = try TerminalSession(engine: engine, arguments: ["--as", "alice"])
         try ui.waitFor("Alice Nguyen (alice, Administrator)")
         // An admin token is selected on the API Tokens tab, and alice is demoted meanwhile
         #expect(try ui.cli.run(["account", "set-role", "alice", "user"]).status == 0)

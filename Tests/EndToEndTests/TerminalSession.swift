@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Drives the built binary inside a detached tmux session: keys in, screen text out.
 final class TerminalSession {
@@ -12,12 +13,13 @@ final class TerminalSession {
     /// `apitokens demo` process seeds and opens the UI, as the README's first command does. `environment` goes
     /// before the command (`env -u LANG`); with `inShell` the UI is started from an interactive bash, which has
     /// job control, so Ctrl-Z and `fg` work as at a real prompt.
-    init(width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = [],
+    init(engine: Engine = .sqlite, width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = [],
          demo: Bool = false, environment: String = "", inShell: Bool = false) throws {
         exitFile = cli.directory.appendingPathComponent("exit-status").path
-        if !demo { try cli.run(["demo", "--seed-only"]) }
+        cli.use(engine)
+        if !demo { try cli.seedDemo() }
         let program = demo ? "\(CLIRunner.binary) demo" : CLIRunner.binary
-        let run = "\(environment) TERM=\(term) \(program) --db \(cli.database) \(arguments.joined(separator: " "))"
+        let run = "\(environment) TERM=\(term) \(program) --db '\(cli.database)' \(arguments.joined(separator: " "))"
         if inShell {
             // A stopped job would run the rest of a command list at once, so the shell gets the program alone.
             try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "bash --norc --noprofile -i"])
