@@ -91,11 +91,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TokenStore", "TokenDomain"], path: "Tests/TestSupport"),
         .testTarget(name: "TokenDomainTests", dependencies: ["TokenDomain"]),
         .testTarget(name: "TokenStoreTests", dependencies: [
-            "TokenStore", "TokenDomain", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "TokenStore", "TokenStorePostgres", "TokenDomain", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Runs against the PostgreSQL server APITOKENS_TEST_POSTGRES names (a URL); skipped without one.
         .testTarget(name: "TokenStorePostgresTests", dependencies: ["TokenStorePostgres", "TokenStore", "TokenDomain", "TestSupport"]),
-        .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"]),
+        .testTarget(name: "TokenViewModelsTests", dependencies: ["TokenViewModels", "TokenStore", "TokenStorePostgres", "TokenDomain", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TokenViewModels", "TokenStore", "TokenDomain", "TestSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "TokenServiceTests", dependencies: ["TokenService", "TokenDomain", "TokenStore", "TestSupport"]),

@@ -7,8 +7,8 @@ import TokenDomain
 
 /// The audit log's hash chain: appended in the writing transaction, verified from the start, migrated in order.
 @Suite struct AuditChainTests {
-    @Test func everyWriteExtendsTheChainAndTheHeadMovesWithIt() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func everyWriteExtendsTheChainAndTheHeadMovesWithIt(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let before = try fixture.store.auditHead(by: fixture.admin)
         let (token, _) = try fixture.store.create(try fixture.draft("CI"), by: fixture.user)
         _ = try fixture.store.roll(id: token.id, grace: TimeSpan(hours: 1), by: fixture.user)

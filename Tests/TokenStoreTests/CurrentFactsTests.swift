@@ -8,8 +8,8 @@ import TokenDomain
 /// Every action is judged on the facts in the store at that moment, whatever the caller remembers.
 struct CurrentFactsTests {
     /// A caller holding an admin's `Account` from before a demotion: every admin-only action is refused.
-    @Test func aDemotedAdminsStaleAccountCanNoLongerActAsAdmin() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func aDemotedAdminsStaleAccountCanNoLongerActAsAdmin(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let stale = try #require(try store.addAccount(login: "ex", name: "Ex Admin", role: .admin, teams: ["Web"], by: fixture.admin))
         let (adminToken, _) = try store.create(try fixture.draft("Org deploy", kind: .admin), by: stale)
@@ -37,8 +37,8 @@ struct CurrentFactsTests {
     }
 
     /// A removed account's stale `Account` can do nothing, not even to its own tokens, and is told why.
-    @Test func aRemovedAccountCanDoNothingAndIsToldWhy() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func aRemovedAccountCanDoNothingAndIsToldWhy(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let (own, _) = try store.create(try fixture.draft("Mine"), by: fixture.user)
         try store.removeAccount(login: "jo", by: fixture.admin)
@@ -54,8 +54,8 @@ struct CurrentFactsTests {
     }
 
     /// A non-admin lists their own personal tokens and nobody else's.
-    @Test func listsAreAuthorisedInTheStore() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func listsAreAuthorisedInTheStore(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         _ = try fixture.store.create(try fixture.draft("Jo's"), by: fixture.user)
         let own = try fixture.store.tokens(matching: TokenFilter(personalOwnerID: fixture.user.id), order: TokenOrder(.name), by: fixture.user)
         #expect(own.map(\.name) == ["Jo's"])
@@ -90,8 +90,8 @@ struct CurrentFactsTests {
     }
 
     /// Saving a token unchanged writes nothing: the same version, no audit event.
-    @Test func anEditThatChangesNothingWritesNothing() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func anEditThatChangesNothingWritesNothing(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, _) = try fixture.store.create(try fixture.draft("Same", ips: "10.0.0.0/8"), by: fixture.user)
         let events = try fixture.store.auditLog(by: fixture.admin).count
         let saved = try fixture.store.edit(id: token.id, expectedVersion: token.version, to: TokenDraft(token), by: fixture.user)
@@ -106,7 +106,7 @@ struct CurrentFactsTests {
     @Test func anUnreadableAllowListIsNeverRewrittenToAny() throws {
         let fixture = try StoreFixture()
         let (token, _) = try fixture.store.create(try fixture.draft("Office", ips: "203.0.113.0/24"), by: fixture.user)
-        _ = try fixture.store.write { db in
+        _ = try fixture.sqlite.write { db in
             try db.execute(sql: "UPDATE token SET allowedIPs = '203.0.113.0/33' WHERE id = ?", arguments: [token.id])
         }
         let damaged = try #require(try fixture.store.token(id: token.id, by: fixture.user))
@@ -123,8 +123,8 @@ struct CurrentFactsTests {
     }
 
     /// `café` typed precomposed or decomposed is one name, stored in NFC; 100 accented letters fit either way.
-    @Test func namesAreOneNameWhicheverWayTheirAccentsWereTyped() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func namesAreOneNameWhicheverWayTheirAccentsWereTyped(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, _) = try fixture.store.create(try fixture.draft("caf\u{E9}"), by: fixture.user)
         #expect(throws: TokenStoreError.self) { try fixture.store.create(try fixture.draft("cafe\u{301}"), by: fixture.user) }
         let long = String(repeating: "e\u{301}", count: 100)
@@ -180,9 +180,9 @@ struct CurrentFactsTests {
 
     /// A check connection remembers what it read only until another connection commits: every kind of change made
     /// through another store is obeyed by the very next check.
-    @Test func aCheckConnectionNeverAnswersFromBeforeAChange() throws {
-        let fixture = try StoreFixture()
-        let checker = try TokenStore(path: fixture.path, access: .check, clock: FixedClock(StoreFixture.start))
+    @Test(arguments: Engine.available) func aCheckConnectionNeverAnswersFromBeforeAChange(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
+        let checker = try fixture.another(.check, clock: FixedClock(StoreFixture.start))
         let (token, secret) = try fixture.store.create(try fixture.draft("Cached", permissions: [.readSite, .runTests]), by: fixture.user)
         func answer(_ needs: VerificationRequest = VerificationRequest(permissions: [.runTests])) throws -> Verification {
             try checker.check(secret, needs)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TokenDomain
 import TokenStore
 
@@ -51,8 +52,8 @@ import TokenStore
         #expect(try fixture.store.create(compliant, by: actor).0.name == "new")
     }
 
-    @Test func withoutRulesNoTokenBreaksThePolicyUnderAnySort() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func withoutRulesNoTokenBreaksThePolicyUnderAnySort(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         _ = try fixture.store.create(try fixture.draft("Kept"), by: fixture.user)
         for sort in TokenSort.allCases {
             #expect(try fixture.store.tokens(matching: TokenFilter(breaksPolicy: true), order: TokenOrder(sort), by: fixture.admin).isEmpty)
@@ -60,8 +61,8 @@ import TokenStore
         #expect(try fixture.store.count(matching: TokenFilter(breaksPolicy: true), by: fixture.admin) == .exact(0))
     }
 
-    @Test func neverBreaksAnyLimitAndOnlyAdminsChangeThePolicyAudited() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func neverBreaksAnyLimitAndOnlyAdminsChangeThePolicyAudited(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         try fixture.store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: 366, requireIPAllowList: false), by: fixture.admin)
         #expect(throws: TokenStoreError.self) { _ = try fixture.store.create(try fixture.draft("forever", expiresIn: .never), by: fixture.admin) }
         #expect(throws: TokenStoreError.self) {
@@ -73,8 +74,8 @@ import TokenStore
         #expect(try fixture.store.auditLog(limit: 1, by: fixture.admin).first?.id == event.id, "setting the same policy writes nothing")
     }
 
-    @Test func anAllowListOfAWholeFamilyDoesNotMeetTheRequirement() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func anAllowListOfAWholeFamilyDoesNotMeetTheRequirement(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         _ = try fixture.store.create(try fixture.draft("everyone", ips: "10.0.0.0/8,0.0.0.0/0"), by: fixture.user)
         try fixture.store.setOrganisationPolicy(OrganisationPolicy(maxLifetimeDays: nil, requireIPAllowList: true), by: fixture.admin)
         for list in ["0.0.0.0/0", "::/0", "10.0.0.0/8,::/0"] {
@@ -84,8 +85,8 @@ import TokenStore
             .map(\.name) == ["everyone"])
     }
 
-    @Test func breaksPolicyFindsExactlyTheTokensThePolicyNames() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func breaksPolicyFindsExactlyTheTokensThePolicyNames(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let expiries: [ExpiresIn] = [.days(7), .days(30), .days(90), .days(91), .days(365), .never]
         for (index, expiry) in expiries.enumerated() {
             for ips in ["", "10.0.0.0/8"] {

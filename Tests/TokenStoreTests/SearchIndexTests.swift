@@ -161,7 +161,7 @@ struct SearchIndexTests {
 
     @Test func distinctNamesFollowTwoOwnersSharingANameThroughEveryWrite() throws {
         let fixture = try StoreFixture()
-        let store = fixture.store
+        let store = try fixture.sqlite
         let (mine, _) = try store.create(try fixture.draft("Nightly invoice export"), by: fixture.user)
         let (shared, _) = try store.create(try fixture.draft("Nightly invoice export", kind: .admin), by: fixture.admin)
         #expect(try Self.heldNames(store) == ["nightly invoice export": 2])
@@ -182,9 +182,9 @@ struct SearchIndexTests {
         #expect(try store.count(matching: TokenFilter(search: "invoice"), by: try store.root()) == .exact(0))
     }
 
-    @Test func aSearchInNameOrderFollowsWritesFromAnotherConnection() throws {
-        let fixture = try StoreFixture()
-        let other = try TokenStore(path: fixture.path, clock: FixedClock(StoreFixture.start))
+    @Test(arguments: Engine.available) func aSearchInNameOrderFollowsWritesFromAnotherConnection(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
+        let other = try fixture.another(clock: FixedClock(StoreFixture.start))
         defer { other.close() }
         let drafts = try (1...12).map { try fixture.draft("Invoice export \($0)") }
         let made = try other.create(drafts, by: fixture.user).map { $0.0 }
@@ -205,8 +205,8 @@ struct SearchIndexTests {
         #expect(held.count < 300)
     }
 
-    @Test func removingAnAccountTakesItsPersonalTokensOutOfSearchAndCounts() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func removingAnAccountTakesItsPersonalTokensOutOfSearchAndCounts(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         _ = try store.create(try fixture.draft("Laptop script"), by: fixture.user)
         _ = try store.create(try fixture.draft("Shared deploy", kind: .admin), by: fixture.admin)

@@ -10,15 +10,15 @@ struct TokenLifecycleTests {
         let (token, secret) = try fixture.store.create(try fixture.draft("Office only", ips: "203.0.113.0/24"), by: fixture.user)
         let request = VerificationRequest(clientIP: IPAddress("203.0.113.9"))
         guard case .active = try fixture.store.verify(secret, request) else { Issue.record("allowed address refused"); return }
-        _ = try fixture.store.write { db in
+        _ = try fixture.sqlite.write { db in
             try db.execute(sql: "UPDATE token SET allowedIPs = 'not an address' WHERE id = ?", arguments: [token.id])
         }
         #expect(try fixture.store.verify(secret, request) == .inactive(reason: "stored IP allow-list is unreadable"))
         #expect(try fixture.store.verify(secret, VerificationRequest()) == .inactive(reason: "stored IP allow-list is unreadable"))
     }
 
-    @Test func createdTokenVerifiesAndRecordsLastUse() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func createdTokenVerifiesAndRecordsLastUse(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, secret) = try fixture.store.create(try fixture.draft("CI", permissions: [.readSite, .runTests]), by: fixture.user)
         let request = VerificationRequest(clientIP: IPAddress("203.0.113.9"), permissions: [.runTests], team: "web")
         guard case .active(let verified, let granted, _) = try fixture.store.verify(secret, request) else {
@@ -31,16 +31,16 @@ struct TokenLifecycleTests {
         #expect(used.lastUsedIP == "203.0.113.9")
     }
 
-    @Test func rolledSecretReplacesTheOldOneAtOnce() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func rolledSecretReplacesTheOldOneAtOnce(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, old) = try fixture.store.create(try fixture.draft("CI"), by: fixture.user)
         let (_, new) = try fixture.store.roll(id: token.id, by: fixture.user)
         #expect(try fixture.store.verify(old, VerificationRequest()) == .inactive(reason: "unknown token"))
         guard case .active = try fixture.store.verify(new, VerificationRequest()) else { Issue.record("new secret refused"); return }
     }
 
-    @Test func revokedTokenFailsVerificationAndLeavesEveryList() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func revokedTokenFailsVerificationAndLeavesEveryList(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, secret) = try fixture.store.create(try fixture.draft("CI"), by: fixture.user)
         try fixture.store.revoke(ids: [token.id], by: fixture.admin)
         #expect(try fixture.store.verify(secret, VerificationRequest()) == .inactive(reason: "token was revoked"))
@@ -48,8 +48,8 @@ struct TokenLifecycleTests {
         #expect(try fixture.store.auditLog(by: try fixture.store.root()).first?.action == "revoke")
     }
 
-    @Test func namesAreUniquePerOwnerCaseInsensitivelyAmongLiveTokens() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func namesAreUniquePerOwnerCaseInsensitivelyAmongLiveTokens(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (first, _) = try fixture.store.create(try fixture.draft("Deploy"), by: fixture.user)
         #expect(throws: TokenStoreError.self) { try fixture.store.create(try fixture.draft("DEPLOY"), by: fixture.user) }
         _ = try fixture.store.create(try fixture.draft("deploy"), by: fixture.admin)
@@ -57,16 +57,16 @@ struct TokenLifecycleTests {
         _ = try fixture.store.create(try fixture.draft("deploy"), by: fixture.user)
     }
 
-    @Test func viewerCannotGrantMoreThanReadSite() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func viewerCannotGrantMoreThanReadSite(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         #expect(throws: TokenStoreError.self) {
             try fixture.store.create(try fixture.draft("x", permissions: [.manageSites]), by: fixture.viewer)
         }
         _ = try fixture.store.create(try fixture.draft("x"), by: fixture.viewer)
     }
 
-    @Test func userCannotTouchAnotherUsersToken() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func userCannotTouchAnotherUsersToken(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, _) = try fixture.store.create(try fixture.draft("mine"), by: fixture.viewer)
         #expect(throws: TokenStoreError.self) { try fixture.store.revoke(ids: [token.id], by: fixture.user) }
         #expect(throws: TokenStoreError.self) { try fixture.store.roll(id: token.id, by: fixture.user) }
@@ -88,8 +88,8 @@ struct TokenLifecycleTests {
         #expect(resaved.expiresAt == clock.now().addingTimeInterval(7 * 86_400))
     }
 
-    @Test func staleEditIsRefused() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func staleEditIsRefused(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, _) = try fixture.store.create(try fixture.draft("CI"), by: fixture.user)
         _ = try fixture.store.roll(id: token.id, by: fixture.admin)
         #expect {
@@ -128,8 +128,8 @@ struct TokenLifecycleTests {
         #expect(try !active(VerificationRequest(clientIP: IPAddress("10.0.0.1"))))
     }
 
-    @Test func ownerLeavingTheTeamDeactivatesTheirPersonalToken() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func ownerLeavingTheTeamDeactivatesTheirPersonalToken(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (_, secret) = try fixture.store.create(try fixture.draft("CI", permissions: [.readSite, .manageSites]), by: fixture.user)
         try fixture.store.setRole(login: "jo", role: .viewer, by: fixture.admin)
         guard case .active(_, let granted, _) = try fixture.store.verify(secret, VerificationRequest()) else {
@@ -141,8 +141,8 @@ struct TokenLifecycleTests {
         guard case .inactive = try fixture.store.verify(secret, VerificationRequest()) else { Issue.record("still active"); return }
     }
 
-    @Test func everyChangeIsAuditedWithoutTheSecret() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: Engine.available) func everyChangeIsAuditedWithoutTheSecret(_ engine: Engine) throws {
+        let fixture = try StoreFixture(engine)
         let (token, secret) = try fixture.store.create(try fixture.draft("CI"), by: fixture.user)
         let (_, rolled) = try fixture.store.roll(id: token.id, by: fixture.user)
         var draft = TokenDraft(token)

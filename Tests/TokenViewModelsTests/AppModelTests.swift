@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import TokenDomain
 import TokenStore
+import TokenStorePostgres
 @testable import TokenViewModels
 
 /// A clipboard that remembers what it was given.
@@ -43,19 +44,37 @@ struct ModelFixture {
     }
 }
 
-/// A demo organisation in a file, with a second store on it: another admin, or another process, acting meanwhile.
+/// A demo organisation in a file, or migrated into a PostgreSQL database of its own, with a second store on it:
+/// another admin, or another process, acting meanwhile.
 struct SharedDemoFixture {
     let scratch = ScratchDirectory("apitokens-shared-demo")
-    let store: TokenStore
-    let other: TokenStore
+    private let postgres: ScratchPostgres?
+    let store: any TokenRepository
+    let other: any TokenRepository
     let admin: Account
 
-    init(tokens: Int) throws {
+    init(_ engine: Engine = .sqlite, tokens: Int) throws {
         let path = scratch.path("tokens.sqlite")
-        store = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
-        try store.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
-        try DemoSeeder(store: store).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: tokens)
-        other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        let file = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+        try file.bootstrapIfEmpty(login: "admin", name: "Ada Admin")
+        try DemoSeeder(store: file).seed(osLogin: "admin", osName: "Ada Admin", tokenCount: tokens)
+        guard engine == .postgresql else {
+            postgres = nil
+            store = file
+            other = try TokenStore(path: path, clock: FixedClock(ModelFixture.now))
+            admin = try store.root()
+            return
+        }
+        let database = try #require(ScratchPostgres())
+        postgres = database
+        func open() throws -> PostgresStore {
+            try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()), clock: FixedClock(ModelFixture.now))
+        }
+        let target = try open()
+        _ = try PostgresImport(from: file, to: target).run(by: try file.root()) { _ in }
+        file.close()
+        store = target
+        other = try open()
         admin = try store.root()
     }
 }

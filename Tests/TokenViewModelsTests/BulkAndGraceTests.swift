@@ -10,8 +10,8 @@ import TokenStore
 struct BulkAndGraceTests {
     let shared: SharedDemoFixture
     let model: AppModel
-    var store: TokenStore { shared.store }
-    var other: TokenStore { shared.other }
+    var store: any TokenRepository { shared.store }
+    var other: any TokenRepository { shared.other }
     var admin: Account { shared.admin }
 
     static let batch = 40

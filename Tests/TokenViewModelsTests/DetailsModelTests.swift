@@ -8,7 +8,7 @@ import TokenStore
 /// `d`: one token's story, read from the store and kept up to date while another process changes the token.
 struct DetailsModelTests {
     let shared: SharedDemoFixture
-    var other: TokenStore { shared.other }
+    var other: any TokenRepository { shared.other }
     var admin: Account { shared.admin }
 
     init() throws { shared = try SharedDemoFixture(tokens: 60) }

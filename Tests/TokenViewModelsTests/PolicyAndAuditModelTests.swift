@@ -8,8 +8,8 @@ import TokenStore
 /// The form under the organisation's policy, a policy changed while the UI is open, and the Audit Log's search.
 struct PolicyAndAuditModelTests {
     let shared: SharedDemoFixture
-    var store: TokenStore { shared.store }
-    var other: TokenStore { shared.other }
+    var store: any TokenRepository { shared.store }
+    var other: any TokenRepository { shared.other }
     var admin: Account { shared.admin }
 
     init() throws { shared = try SharedDemoFixture(tokens: 60) }
