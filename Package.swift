@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "apitokens-bench",
             dependencies: [
-                "TokenDomain", "TokenStore", "TokenViewModels", "TerminalUI",
+                "TokenDomain", "TokenStore", "TokenStorePostgres", "TokenViewModels", "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

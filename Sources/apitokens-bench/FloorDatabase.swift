@@ -3,11 +3,13 @@ import GRDBSQLite
 /// The floor: the same SQL through the bare SQLite C API, reading every column of every row and nothing more.
 /// Statements are prepared once and reused, as our store reuses its own.
 final class FloorDatabase {
+    let path: String
     private var handle: OpaquePointer?
     private var prepared: [String: OpaquePointer] = [:]
 
     /// Opens the database the way the cheapest client would: no pragmas, no checks.
     init(path: String) throws {
+        self.path = path
         guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(handle)

@@ -32,17 +32,35 @@ struct Step {
 }
 
 /// Drives the real view-model and renderer as the full-screen UI does, into the cell grid instead of a terminal.
+/// On SQLite the statements each step ran are replayed bare as the floor; on PostgreSQL there is no floor here
+/// (the PostgreSQL report has its own, through psql and pgbench).
 struct InterfaceBench {
     static let width = 100
     static let height = 30
     /// The keystroke-to-frame target in milliseconds; slower steps are listed in the report.
     static let keystrokeBudget = 30.0
 
-    let path: String
-    let store: TokenStore
+    /// Opens the store anew, as starting the interface does.
+    let open: () throws -> any TokenRepository
+    let store: any TokenRepository
     let actor: Account
-    let floor: FloorDatabase
+    let floor: FloorDatabase?
     let log = StatementLog()
+
+    /// Records the statements `store` runs while `body` runs, when it is SQLite's.
+    private func traced(_ body: () throws -> Void) rethrows -> [String] {
+        let sqlite = store as? TokenStore
+        sqlite?.traceStatements { [log] in log.append($0) }
+        defer { sqlite?.traceStatements(nil) }
+        try body()
+        return log.take()
+    }
+
+    /// The floor's time for `statements`, or nil without a floor.
+    private func floorTime(_ statements: [String]) throws -> Double? {
+        guard let floor else { return nil }
+        return try Stopwatch.milliseconds { try floor.run(statements) }
+    }
 
     /// A fresh model on the bench's store, its first frame drawn.
     func newModel() -> AppModel {
@@ -52,7 +70,7 @@ struct InterfaceBench {
     }
 
     /// The view-model the interface would build on `store`, at the benchmark's terminal size.
-    private func model(on store: TokenStore) -> AppModel {
+    private func model(on store: any TokenRepository) -> AppModel {
         AppModel(store: store, actor: actor, clipboard: NoClipboard(), width: Self.width, height: Self.height)
     }
 
@@ -63,22 +81,21 @@ struct InterfaceBench {
         for _ in 0..<rounds {
             var model: AppModel?
             let opened = try Stopwatch.milliseconds {
-                model = self.model(on: try TokenStore(path: path))
+                model = self.model(on: try open())
             }
             let drawn = Stopwatch.milliseconds { _ = model.map { Screen.render($0.state) } }
             ours.append(opened)
             frames.append(opened + drawn)
         }
-        store.traceStatements { [log] in log.append($0) }
-        _ = newModel()
-        store.traceStatements(nil)
-        let statements = log.take()
+        let statements = traced { _ = newModel() }
         var floorTimes: [Double] = []
-        for _ in 0..<rounds {
-            floorTimes.append(try Stopwatch.milliseconds {
-                let fresh = try FloorDatabase(path: path)
-                try fresh.run(statements)
-            })
+        if let path = floor?.path {
+            for _ in 0..<rounds {
+                floorTimes.append(try Stopwatch.milliseconds {
+                    let fresh = try FloorDatabase(path: path)
+                    try fresh.run(statements)
+                })
+            }
         }
         return Measurement(name: "UI first frame", ours: ours, frames: frames, floor: floorTimes)
     }
@@ -86,14 +103,12 @@ struct InterfaceBench {
     /// Runs `steps` once traced, to learn each step's statements, then `rounds` times timed, then the floor.
     /// Every step is an action plus a render of the whole screen, as one keystroke costs in the real loop.
     func scenario(_ name: String, model: AppModel, steps: [Step], rounds: Int) throws -> Measurement {
-        store.traceStatements { [log] in log.append($0) }
-        var statements: [[String]] = []
-        for step in steps {
-            model.send(step.action)
-            _ = Screen.render(model.state)
-            statements.append(log.take())
+        let statements = steps.map { step in
+            traced {
+                model.send(step.action)
+                _ = Screen.render(model.state)
+            }
         }
-        store.traceStatements(nil)
         var ours: [Double] = []
         var frames: [Double] = []
         var floorTimes: [Double] = []
@@ -116,7 +131,7 @@ struct InterfaceBench {
         }
         for _ in 0..<rounds {
             for (index, step) in steps.enumerated() where step.measured {
-                floorTimes.append(try Stopwatch.milliseconds { try floor.run(statements[index]) })
+                if let time = try floorTime(statements[index]) { floorTimes.append(time) }
             }
         }
         var measurement = Measurement(name: name, ours: ours, frames: frames, floor: floorTimes)
@@ -194,12 +209,9 @@ struct InterfaceBench {
         let list = { () throws -> Void in
             _ = try store.tokens(matching: TokenFilter(), order: TokenOrder(.created, descending: true), limit: 50, by: actor)
         }
-        store.traceStatements { [log] in log.append($0) }
-        try list()
-        store.traceStatements(nil)
-        let statements = log.take()
+        let statements = try traced(list)
         let ours = try (0..<rounds * 4).map { _ in try Stopwatch.milliseconds(list) }
-        let floorTimes = try (0..<rounds * 4).map { _ in try Stopwatch.milliseconds { try floor.run(statements) } }
+        let floorTimes = try (0..<rounds * 4).compactMap { _ in try floorTime(statements) }
         return (Measurement(name: "token list --limit 50", ours: ours, floor: floorTimes), statements)
     }
 }

@@ -41,8 +41,9 @@ extension Benchmark {
 
             let hot = secrets[0].text
             // Measured before any load, so no batch of last-used writes from a scenario is still being written.
-            let revoke = try doomed.map { try Self.revokeToRefusal(apitokens: apitokens, database: database, port: servePort,
-                                                                  secret: $0.text) }
+            let revoke = try doomed.map { try Self.revokeToRefusal(apitokens: apitokens, database: database,
+                                                                  store: try TokenStore(path: database, access: .check),
+                                                                  port: servePort, secret: $0.text) }
                 .sorted { $0.milliseconds < $1.milliseconds }[1]
             let wrk = WrkRun(seconds: seconds, connections: connections)
             let check = "/check?permission=read_site"
@@ -85,9 +86,8 @@ extension Benchmark {
         }
 
         /// Revokes through the real command, then asks `/check` at once: the status and the time since the revoke returned.
-        static func revokeToRefusal(apitokens: String, database: String, port: Int,
+        static func revokeToRefusal(apitokens: String, database: String, store: any TokenRepository, port: Int,
                                     secret: String) throws -> (status: String, milliseconds: Double, curlMilliseconds: Double) {
-            let store = try TokenStore(path: database, access: .check)
             guard case .active(let token, _, _) = try store.check(try TokenSecret(parsing: secret), VerificationRequest()) else {
                 throw BenchmarkError("the verifier to revoke is not active")
             }
