@@ -55,18 +55,28 @@ extension PostgresStore {
 
 extension Transaction {
     /// Everything a check needs about the token behind a secret's hash, current or previous; nil when no token has it.
+    /// One statement, so a check is one round trip: the token, its team's sites, and its owner with their teams.
     func checkFacts(hash: Data) throws -> CheckFacts? {
-        var isPrevious = false
-        var row = try rows("SELECT \(unescaped: Self.tokenColumns), ownerId FROM token WHERE secretHash = \(hash)").first
-        if row == nil {
-            row = try rows("SELECT \(unescaped: Self.tokenColumns), ownerId FROM token WHERE previousSecretHash = \(hash)").first
-            isPrevious = true
-        }
-        guard let row else { return nil }
+        guard let row = try rows("""
+            SELECT \(unescaped: Self.tokenColumns), ownerId, secretHash = \(hash),
+                   ARRAY(SELECT site.name FROM site WHERE site.teamId = token.teamId),
+                   (SELECT owner.login FROM account owner WHERE owner.id = token.ownerId AND owner.removedAt IS NULL),
+                   (SELECT owner.name FROM account owner WHERE owner.id = token.ownerId),
+                   (SELECT owner.role FROM account owner WHERE owner.id = token.ownerId),
+                   ARRAY(SELECT team.name FROM membership JOIN team ON team.id = membership.teamId
+                         WHERE membership.accountId = token.ownerId ORDER BY lower(team.name))
+            FROM token
+            WHERE secretHash = \(hash) OR previousSecretHash = \(hash)
+            ORDER BY secretHash = \(hash) DESC LIMIT 1
+            """).first else { return nil }
         let token = try Token(postgres: row)
         let cells = row.makeRandomAccess()
-        let sites = try rows("SELECT name FROM site WHERE teamId = \(token.teamID)").map { try $0.decode(String.self) }
-        return CheckFacts(token: token, revoked: try cells[18].decode(Bool.self), owner: try account(id: try cells[20].decode(Int64.self)),
-                          teamSites: sites, isPreviousSecret: isPrevious)
+        var owner: Account?
+        if let login = try cells[23].decode(String?.self) {
+            owner = Account(id: try cells[20].decode(Int64.self), login: login, name: try cells[24].decode(String.self),
+                            role: Role(rawValue: try cells[25].decode(String.self)) ?? .viewer, teams: try cells[26].decode([String].self))
+        }
+        return CheckFacts(token: token, revoked: try cells[18].decode(Bool.self), owner: owner,
+                          teamSites: try cells[22].decode([String].self), isPreviousSecret: !(try cells[21].decode(Bool.self)))
     }
 }
