@@ -98,7 +98,8 @@ final class EngineRun {
         model = interface.newModel()
     }
 
-    var name: String { "\(engine) \(Report.short(tokens))" }
+    /// Tells this run's tokens from an earlier run's.
+    static let runMark = UUID().uuidString.prefix(6)
 
     /// The interface's actions once more, added to the earlier rounds'.
     func measureRound() throws {
@@ -122,7 +123,8 @@ final class EngineRun {
         let environment = ["APITOKENS_DB": database]
         let listProcess = try ProcessBench.times(rounds * 3, apitokens, ["token", "list", "--all", "--limit", "50", "--json"],
                                                  environment: environment)
-        let secrets = try VerifyBench.makeSecrets(store: store, actor: actor, count: 100)
+        // A name of this run's own: a reused database still holds an earlier run's verifiers.
+        let secrets = try VerifyBench.makeSecrets(store: store, actor: actor, count: 100, named: "Verifier \(Self.runMark)")
         let verify = try VerifyBench(store: store, floor: nil, secrets: secrets).perSecond(seconds: 1.5)
         let verifyProcess = try (0..<rounds * 3).map { index in
             try ProcessBench.time(apitokens, ["verify", "--ip", "203.0.113.9", "--permission", "read_site"],
@@ -235,7 +237,7 @@ struct ServiceComparison {
     static func measure(sqlite: EngineRun, postgres: EngineRun, apitokens: String, directory: URL, wrk: WrkRun) throws -> ServiceComparison {
         let distinct = 1_000
         func verifiers(_ run: EngineRun) throws -> [TokenSecret] {
-            try VerifyBench.makeSecrets(store: run.store, actor: run.actor, count: distinct + 3, named: "Service verifier")
+            try VerifyBench.makeSecrets(store: run.store, actor: run.actor, count: distinct + 3, named: "Service verifier \(EngineRun.runMark)")
         }
         func serve(_ run: EngineRun, _ label: String) throws -> (Background, Int) {
             let port = Benchmark.Serve.freePort()
