@@ -34,23 +34,46 @@ final class PostgresConnector: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Runs `body` on the connection, opening it first if it is not open.
-    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws(TokenStoreError) -> T {
+    /// Runs `body` on the connection, opening it first if it is not open. A `body` that only reads is run once
+    /// more on a new connection when the one it had was lost under it (the server restarted, or an administrator
+    /// ended the session): a read is safe to repeat, and a check should not fail for a connection that sat idle.
+    /// A write is never repeated, since the server may have committed it before the connection went.
+    func withConnection<T>(readOnly: Bool = false, _ body: (PostgresConnection) throws -> T) throws(TokenStoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
         do {
-            let connection = try open()
             do {
-                return try body(connection)
-            } catch {
-                if connection.isClosed || error is TimedOut {
-                    connection.close().whenComplete { _ in }
-                    self.connection = nil
-                }
-                throw error
+                return try attempt(body)
+            } catch where readOnly && Self.isLostConnection(error) {
+                return try attempt(body)
             }
         } catch {
             throw translate(error)
+        }
+    }
+
+    /// Runs `body` once on the open connection, dropping the connection when it is closed or did not answer.
+    private func attempt<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let connection = try open()
+        do {
+            return try body(connection)
+        } catch {
+            // A server's FATAL answer comes before the connection shows it is closed: drop it now all the same.
+            if connection.isClosed || error is TimedOut || Self.isLostConnection(error) {
+                Self.closeInBackground(connection)
+                self.connection = nil
+            }
+            throw error
+        }
+    }
+
+    /// The connection went away under a statement, rather than the statement failing or taking too long.
+    private static func isLostConnection(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P") || state.hasPrefix("08") }
+        switch error.code {
+        case .serverClosedConnection, .uncleanShutdown, .connectionError: return true
+        default: return false
         }
     }
 
@@ -83,7 +106,7 @@ final class PostgresConnector: @unchecked Sendable {
     /// Runs one statement, giving the connection up if it outlasts `statementTimeout`.
     func result(of query: PostgresQuery, on connection: PostgresConnection) throws -> PostgresQueryResult {
         try Self.wait(for: connection.query(query, logger: logger), at: Self.statementTimeout) {
-            connection.close().whenComplete { _ in }
+            Self.closeInBackground(connection)
         }
     }
 
@@ -102,6 +125,12 @@ final class PostgresConnector: @unchecked Sendable {
         }
         defer { timeout.cancel() }
         return try promise.futureResult.wait()
+    }
+
+    /// Closes `connection` without waiting, and keeps it until it is closed (postgres-nio insists a connection is
+    /// closed before it goes).
+    private static func closeInBackground(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Closes the connection now; the next call opens another.
@@ -129,7 +158,7 @@ final class PostgresConnector: @unchecked Sendable {
         nextID += 1
         let connecting = PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: nextID, logger: logger)
         let opened = try Self.wait(for: connecting, at: .seconds(5)) {
-            connecting.whenSuccess { $0.close().whenComplete { _ in } }
+            connecting.whenSuccess { Self.closeInBackground($0) }
         }
         connection = opened
         return opened

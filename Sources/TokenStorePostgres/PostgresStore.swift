@@ -31,7 +31,9 @@ public final class PostgresStore: TokenRepository {
     /// True while the server answers and the tokens can be read: a `SELECT 1` alone would call healthy a
     /// database whose checks all fail.
     public func isHealthy() -> Bool {
-        (try? connector.withConnection { connection in try connector.run("SELECT 1 FROM token LIMIT 1", on: connection) }) != nil
+        (try? connector.withConnection(readOnly: true) { connection in
+            try connector.run("SELECT 1 FROM token LIMIT 1", on: connection)
+        }) != nil
     }
 
     /// Runs `body` in one write transaction: the connection it passes is in the transaction.
@@ -39,9 +41,10 @@ public final class PostgresStore: TokenRepository {
         try connector.write { connection in try body(Transaction(connector: connector, connection: connection)) }
     }
 
-    /// Runs `body` on the connection outside any transaction: each statement reads its own snapshot.
+    /// Runs `body`, which only reads, on the connection outside any transaction: each statement reads its own
+    /// snapshot.
     func read<T>(_ body: (Transaction) throws -> T) throws(TokenStoreError) -> T {
-        try connector.withConnection { connection in try body(Transaction(connector: connector, connection: connection)) }
+        try connector.withConnection(readOnly: true) { connection in try body(Transaction(connector: connector, connection: connection)) }
     }
 }
 

@@ -54,6 +54,31 @@ struct PostgresTokenTests {
         #expect(try store.auditLog(AuditFilter(tokenID: token.id), limit: nil, by: root).map(\.action) == ["revoke", "create"])
     }
 
+    /// An administrator ends the session under a check that waits (here on a lock another session holds): the
+    /// check is read again on a new connection and answers, rather than failing, as a `serve` would have 503'd.
+    @Test func aCheckWhoseConnectionIsEndedUnderItIsReadAgainOnANewOne() throws {
+        let (_, secret) = try store.create(try draft("Survives a terminated backend"), by: jo)
+        #expect(try store.check(secret, VerificationRequest(), at: nil) != .inactive(reason: "unknown token"))
+        let blocker = Process()
+        blocker.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        blocker.arguments = [database.url, "-qAtX", "-c", """
+            BEGIN; LOCK TABLE token IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1);
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock';
+            COMMIT;
+            """]
+        blocker.standardOutput = FileHandle.nullDevice
+        try blocker.run()
+        defer { blocker.waitUntilExit() }
+        // The check starts once the lock is held, and waits for it until its backend is terminated.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, ScratchPostgresProbe.locks(on: database.url) == 0 { usleep(20_000) }
+        guard case .active = try store.check(secret, VerificationRequest(), at: nil) else {
+            Issue.record("the check did not answer from a new connection"); return
+        }
+        blocker.waitUntilExit()
+        #expect(blocker.terminationStatus == 0)
+    }
+
     @Test func aRollWithAGraceKeepsTheOldSecretUntilItEnds() throws {
         let (token, old) = try store.create(try draft("Nightly export"), by: jo)
         let (rolled, new) = try store.roll(id: token.id, grace: TimeSpan(hours: 1), by: jo)
@@ -114,4 +139,21 @@ struct PostgresTokenTests {
 
 private extension Account {
     func with(role: Role) -> Account { Account(id: id, login: login, name: name, role: role, teams: teams) }
+}
+
+/// What the server says about the test's own database, through psql.
+enum ScratchPostgresProbe {
+    /// How many exclusive table locks are held in the database now.
+    static func locks(on url: String) -> Int {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        probe.arguments = [url, "-qAtX", "-c",
+                           "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND locktype = 'relation' AND granted"]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        guard (try? probe.run()) != nil else { return 0 }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        probe.waitUntilExit()
+        return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
 }
