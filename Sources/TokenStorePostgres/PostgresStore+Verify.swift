@@ -55,20 +55,11 @@ extension PostgresStore {
 
 extension Transaction {
     /// Everything a check needs about the token behind a secret's hash, current or previous; nil when no token has it.
-    /// One statement, so a check is one round trip: the token, its team's sites, and its owner with their teams.
+    /// One prepared statement, so a check is one round trip and no planning: the token, its team's sites, and its
+    /// owner with their teams.
     func checkFacts(hash: Data) throws -> CheckFacts? {
-        guard let row = try rows("""
-            SELECT \(unescaped: Self.tokenColumns), ownerId, secretHash = \(hash),
-                   ARRAY(SELECT site.name FROM site WHERE site.teamId = token.teamId),
-                   (SELECT owner.login FROM account owner WHERE owner.id = token.ownerId AND owner.removedAt IS NULL),
-                   (SELECT owner.name FROM account owner WHERE owner.id = token.ownerId),
-                   (SELECT owner.role FROM account owner WHERE owner.id = token.ownerId),
-                   ARRAY(SELECT team.name FROM membership JOIN team ON team.id = membership.teamId
-                         WHERE membership.accountId = token.ownerId ORDER BY lower(team.name))
-            FROM token
-            WHERE secretHash = \(hash) OR previousSecretHash = \(hash)
-            ORDER BY secretHash = \(hash) DESC LIMIT 1
-            """).first else { return nil }
+        let literal = "'\\x" + hash.map { String(format: "%02x", $0) }.joined() + "'"
+        guard let row = try connector.execute(Self.checkFactsStatement, [literal], on: connection).first else { return nil }
         let token = try Token(postgres: row)
         let cells = row.makeRandomAccess()
         var owner: Account?
@@ -79,4 +70,18 @@ extension Transaction {
         return CheckFacts(token: token, revoked: try cells[18].decode(Bool.self), owner: owner,
                           teamSites: try cells[22].decode([String].self), isPreviousSecret: !(try cells[21].decode(Bool.self)))
     }
+
+    /// The check's statement; `$1` is the secret's hash.
+    static let checkFactsStatement = PostgresConnector.PreparedStatement(name: "apitokens_check_facts", parameterTypes: "bytea", sql: """
+        SELECT \(tokenColumns), ownerId, secretHash = $1,
+               ARRAY(SELECT site.name FROM site WHERE site.teamId = token.teamId),
+               (SELECT owner.login FROM account owner WHERE owner.id = token.ownerId AND owner.removedAt IS NULL),
+               (SELECT owner.name FROM account owner WHERE owner.id = token.ownerId),
+               (SELECT owner.role FROM account owner WHERE owner.id = token.ownerId),
+               ARRAY(SELECT team.name FROM membership JOIN team ON team.id = membership.teamId
+                     WHERE membership.accountId = token.ownerId ORDER BY lower(team.name))
+        FROM token
+        WHERE secretHash = $1 OR previousSecretHash = $1
+        ORDER BY secretHash = $1 DESC LIMIT 1
+        """)
 }

@@ -79,6 +79,17 @@ struct PostgresTokenTests {
         #expect(blocker.terminationStatus == 0)
     }
 
+    /// The check's statement is prepared once per connection; one the server dropped (`DISCARD ALL`, as a pooler
+    /// sends between clients) is prepared again, and the check answers.
+    @Test func aCheckAnswersAfterTheServerDroppedItsPreparedStatement() throws {
+        let (_, secret) = try store.create(try draft("Prepared once"), by: jo)
+        guard case .active = try store.check(secret, VerificationRequest(), at: nil) else { Issue.record("no first answer"); return }
+        try store.connector.withConnection { connection in try store.connector.run("DISCARD ALL", on: connection) }
+        guard case .active = try store.check(secret, VerificationRequest(), at: nil) else {
+            Issue.record("the check did not prepare its statement again"); return
+        }
+    }
+
     @Test func aRollWithAGraceKeepsTheOldSecretUntilItEnds() throws {
         let (token, old) = try store.create(try draft("Nightly export"), by: jo)
         let (rolled, new) = try store.roll(id: token.id, grace: TimeSpan(hours: 1), by: jo)
