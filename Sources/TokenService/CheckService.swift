@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import TokenDomain
 import TokenStore
 
@@ -19,16 +20,31 @@ public final class CheckService: Sendable {
     private let logger: Logger
     private let outage = OutageLog()
     private let leakKeys: LeakReportKeys
+    /// Where checks wait for a store that waits on a server, so that a request thread is never held by the wait.
+    private let waiting: NIOThreadPool?
 
-    /// Opens the store through `open` (it must exist): `readers` connections (one per core) answer checks side by side,
-    /// and one more records last use and refreshes. `trusting` adds proxy ranges to loopback and the Unix socket.
+    /// Checks waiting on a server at once, each on a connection of its own: enough to keep the server busy while
+    /// every round trip waits.
+    static let serverReaders = 16
+
+    /// Opens the store through `open` (it must exist): `readers` connections (one per core; `serverReaders` for a
+    /// store that waits on a server) answer checks side by side, and one more records last use and refreshes.
+    /// `trusting` adds proxy ranges to loopback and the Unix socket.
     public init(opening open: RepositoryOpener, trusting proxies: [IPRange] = [], leakKeys: LeakReportKeys = .none,
                 readers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), logger: Logger) throws(TokenStoreError) {
         self.leakKeys = leakKeys
         writer = try open(.existing)
+        let count = writer.waitsOnServer ? max(readers, Self.serverReaders) : readers
         var opened: [any TokenRepository] = []
-        for _ in 0..<max(1, readers) { opened.append(try open(.check)) }
+        for _ in 0..<max(1, count) { opened.append(try open(.check)) }
         self.readers = opened
+        if writer.waitsOnServer {
+            let pool = NIOThreadPool(numberOfThreads: count)
+            pool.start()
+            waiting = pool
+        } else {
+            waiting = nil
+        }
         recorder = UsageRecorder(store: writer, logger: logger)
         clients = ClientAddressPolicy(trusting: proxies)
         self.logger = logger
@@ -37,12 +53,12 @@ public final class CheckService: Sendable {
     /// The routes, for an `Application` per listening address.
     func router() -> Router<CheckContext> {
         let router = Router(context: CheckContext.self)
-        router.get("check") { request, context in self.check(request, context) }
+        router.get("check") { request, context in try await self.offServerWait { self.check(request, context) } }
         router.post("introspect") { request, context in try await self.introspect(request, context) }
         router.post("refresh") { request, context in self.refresh(request, context) }
         if !leakKeys.isEmpty { router.post("leaked") { request, _ in try await self.leaked(request) } }
         router.get("healthz") { _, _ in
-            Response(status: self.reader.isHealthy() ? .ok : .serviceUnavailable)
+            try await self.offServerWait { Response(status: self.reader.isHealthy() ? .ok : .serviceUnavailable) }
         }
         router.get("metrics") { _, _ in
             var headers = HTTPFields()
@@ -50,6 +66,13 @@ public final class CheckService: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition())))
         }
         return router
+    }
+
+    /// Runs `body` on the waiting threads when the store waits on a server, else here: SQLite's answers cost
+    /// less than a hop to another thread.
+    private func offServerWait<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+        guard let waiting else { return body() }
+        return try await waiting.runIfActive(body)
     }
 
     // MARK: Endpoints

@@ -9,6 +9,9 @@ public protocol TokenRepository: AnyObject, Sendable {
     var now: Date { get }
     /// False when the store could only be opened for reading (a check without write access): nothing is recorded.
     var isWritable: Bool { get }
+    /// True when each call waits on a server (PostgreSQL) rather than on this host's CPU and disk (SQLite): a
+    /// check service then runs calls off its request threads, on more connections, so that waits overlap.
+    var waitsOnServer: Bool { get }
     /// True while the store can answer: a check answers 503 otherwise.
     func isHealthy() -> Bool
     /// Lets go of the connection now, rather than when the last reference goes.

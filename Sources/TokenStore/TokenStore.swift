@@ -12,6 +12,8 @@ public final class TokenStore: TokenRepository {
     public let path: String
     /// False when the file could only be opened for reading (a check without write access): nothing is recorded.
     public let isWritable: Bool
+    /// Never: SQLite answers from this host's own file.
+    public var waitsOnServer: Bool { false }
     /// This store's hold on its file in the process-wide registry; nil in memory.
     private let claim: OpenDatabases.Claim?
     /// What checks on this connection have read, while nothing was committed since.

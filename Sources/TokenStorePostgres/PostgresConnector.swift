@@ -11,7 +11,7 @@ import TokenStore
 /// service's) may wait for it.
 final class PostgresConnector: @unchecked Sendable {
     /// Every connector's loop: blocking calls wait on it, never run on it.
-    private static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private static let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     /// Held by every write transaction: writers take turns, as SQLite's `BEGIN IMMEDIATE` makes them, while reads go
     /// on beside them on their own snapshots.
     static let writeLockKey: Int64 = 0x6170_6974_6F6B

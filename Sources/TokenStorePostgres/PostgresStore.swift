@@ -22,6 +22,9 @@ public final class PostgresStore: TokenRepository {
     /// Always: a PostgreSQL role without write access is refused by the server, write by write.
     public var isWritable: Bool { true }
 
+    /// Always: every call is a round trip to the server.
+    public var waitsOnServer: Bool { true }
+
     /// Seconds since 1970, as stored.
     func nowSeconds() -> Int64 { Int64(clock.now().timeIntervalSince1970) }
 

@@ -290,6 +290,11 @@ enum PostgresReport {
         lines.append("| verify in-process, per second | " + results.map { Report.count(Int($0.verifyPerSecond)) }.joined(separator: " | ") + " |")
         lines.append("| floor: psql first page, per process | " + results.map { $0.floor.map { Report.ms(Stopwatch.percentile($0.listProcess, 0.5)) } ?? "–" }.joined(separator: " | ") + " |")
         lines.append("| floor: pgbench a check's lookups, per second | " + results.map { $0.floor.map { Report.count(Int($0.checkPerSecond)) } ?? "–" }.joined(separator: " | ") + " |")
+        lines += ["", "The slowest single keystroke to frame:", ""]
+        for result in results {
+            let slowest = result.interactive.dropFirst().compactMap(\.slowest).max { $0.milliseconds < $1.milliseconds }
+            lines.append("- \(result.engine) \(Report.short(result.tokens)): " + (slowest.map { "\(Report.ms($0.milliseconds)) ms, \($0.step)" } ?? "none"))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
