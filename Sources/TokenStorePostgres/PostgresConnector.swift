@@ -173,6 +173,18 @@ final class PostgresConnector: @unchecked Sendable {
     private func open() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
+        nextID += 1
+        let connecting = Self.connect(to: location, id: nextID, logger: logger)
+        let opened = try Self.wait(for: connecting, at: .seconds(5)) {
+            connecting.whenSuccess { Self.closeInBackground($0) }
+        }
+        connection = opened
+        prepared = []
+        return opened
+    }
+
+    /// Starts a new connection to `location` on one of the connectors' loops.
+    static func connect(to location: PostgresLocation, id: Int, logger: Logger) -> EventLoopFuture<PostgresConnection> {
         var configuration: PostgresConnection.Configuration
         switch location.endpoint {
         case .tcp(let host, let port):
@@ -183,14 +195,7 @@ final class PostgresConnector: @unchecked Sendable {
                                   password: location.password, database: location.database)
         }
         configuration.options.connectTimeout = .seconds(3)
-        nextID += 1
-        let connecting = PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: nextID, logger: logger)
-        let opened = try Self.wait(for: connecting, at: .seconds(5)) {
-            connecting.whenSuccess { Self.closeInBackground($0) }
-        }
-        connection = opened
-        prepared = []
-        return opened
+        return PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger)
     }
 
     /// Says in one line what went wrong, naming the server but never the password.

@@ -143,6 +143,29 @@ enum PostgresSchema {
               PRIMARY KEY (tokenId, withinSeconds, expiresAt)
             );
             """),
+        // Every commit that changes what a check reads notifies `ChangeFeed.channel`, once per transaction (the
+        // server folds equal notifications), so check services drop what they remember. Last-use writes do not.
+        ("v2-change-notifications", """
+            CREATE FUNCTION apitokens_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM pg_notify('apitokens_change', '');
+              RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER token_change_notice AFTER INSERT OR DELETE OR UPDATE OF kind, name, nameKey, ownerId,
+              ownerLogin, ownerName, teamId, teamName, permissions, expiresInDays, expiresAt, allowedIPs, secretHash, hint,
+              createdAt, updatedAt, revokedAt, version, previousSecretHash, previousSecretExpiresAt
+              ON token FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
+            CREATE TRIGGER token_truncate_notice AFTER TRUNCATE ON token FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
+            CREATE TRIGGER account_change_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON account
+              FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
+            CREATE TRIGGER membership_change_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON membership
+              FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
+            CREATE TRIGGER team_change_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON team
+              FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
+            CREATE TRIGGER site_change_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON site
+              FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
+            """),
     ]
 
     /// Marks a database `apitokens migrate` is filling, until its copy is proven.

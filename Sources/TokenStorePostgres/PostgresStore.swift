@@ -8,12 +8,17 @@ import TokenStore
 public final class PostgresStore: TokenRepository {
     let connector: PostgresConnector
     let clock: any Clock
+    /// With `cachingChecks`: what tells this store that a check's facts changed, and the facts it keeps meanwhile.
+    let checkCache: (feed: ChangeFeed, facts: CheckFactsCache)?
 
-    /// Connects to the database `location` names and migrates it.
-    public init(_ location: PostgresLocation, clock: any Clock = SystemClock()) throws(TokenStoreError) {
+    /// Connects to the database `location` names and migrates it. With `cachingChecks` (a check service's
+    /// readers), a check's facts are kept until any change anywhere, told by `LISTEN`/`NOTIFY`, or a second.
+    public init(_ location: PostgresLocation, clock: any Clock = SystemClock(), cachingChecks: Bool = false) throws(TokenStoreError) {
         connector = try PostgresConnector(location)
         self.clock = clock
         try PostgresSchema.migrate(connector)
+        checkCache = cachingChecks ? (ChangeFeed.shared(for: location), CheckFactsCache()) : nil
+        _ = checkCache?.feed.generationNow()
     }
 
     /// The clock this store judges expiry by.

@@ -84,7 +84,8 @@ extension APITokens {
             var logger = Logger(label: "apitokens.serve")
             logger.logLevel = .notice
             let keys = try LeakReportKeys(specifications: leakKeys)
-            let service = try CheckService(opening: { access throws(TokenStoreError) in try global.openStore(access) },
+            let service = try CheckService(opening: { access throws(TokenStoreError) in
+                                               try global.openStore(access, cachingChecks: access == .check) },
                                            trusting: proxies, leakKeys: keys, logger: logger)
             let tls = tlsCert.flatMap { cert in tlsKey.map { CheckServer.TLSFiles(certificate: cert, key: $0) } }
             let server = try CheckServer(service: service, addresses: addresses, tls: tls, logger: logger)

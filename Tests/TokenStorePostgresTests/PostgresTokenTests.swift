@@ -90,6 +90,52 @@ struct PostgresTokenTests {
         }
     }
 
+    /// A check service's reader keeps a token's facts, and a revoke through another connection ends them at once:
+    /// the commit's notification, not the second they may live, is what the next check obeys.
+    @Test func aCachingReaderObeysARevokeElsewhereAtOnce() throws {
+        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
+                                       clock: FixedClock(Self.start), cachingChecks: true)
+        let (token, secret) = try store.create(try draft("Cached, then revoked"), by: jo)
+        try waitUntilListening(reader)
+        for _ in 0..<3 { guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return } }
+        let revoked = Date()
+        try another().revoke(ids: [token.id], by: root)
+        var answer = try reader.check(secret, VerificationRequest(), at: nil)
+        while answer != .inactive(reason: "token was revoked"), Date().timeIntervalSince(revoked) < CheckFactsCache.lifetime / 2 {
+            usleep(2_000)
+            answer = try reader.check(secret, VerificationRequest(), at: nil)
+        }
+        #expect(answer == .inactive(reason: "token was revoked"), "the revoke was not told within half the facts' lifetime")
+    }
+
+    /// A change no notification tells (here a trigger switched off by hand) is still obeyed once the facts are a
+    /// second old: what a reader remembers is used, and never for longer.
+    @Test func aCachingReaderRemembersForASecondAtMost() throws {
+        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
+                                       clock: FixedClock(Self.start), cachingChecks: true)
+        let (token, secret) = try store.create(try draft("Remembered"), by: jo)
+        try waitUntilListening(reader)
+        guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return }
+        ScratchPostgres.psql(database.url, """
+            ALTER TABLE token DISABLE TRIGGER token_change_notice;
+            UPDATE token SET revokedAt = 1800000000 WHERE id = \(token.id);
+            ALTER TABLE token ENABLE TRIGGER token_change_notice;
+            """)
+        guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else {
+            Issue.record("the reader did not answer from what it remembered"); return
+        }
+        usleep(UInt32(CheckFactsCache.lifetime * 1_100_000))
+        #expect(try reader.check(secret, VerificationRequest(), at: nil) == .inactive(reason: "token was revoked"))
+    }
+
+    func waitUntilListening(_ reader: PostgresStore) throws {
+        let deadline = Date().addingTimeInterval(5)
+        while reader.checkCache?.feed.generationNow() == nil {
+            try #require(Date() < deadline, "the change feed never listened")
+            usleep(10_000)
+        }
+    }
+
     @Test func aRollWithAGraceKeepsTheOldSecretUntilItEnds() throws {
         let (token, old) = try store.create(try draft("Nightly export"), by: jo)
         let (rolled, new) = try store.roll(id: token.id, grace: TimeSpan(hours: 1), by: jo)

@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Tells a process's check connections that something a check reads was changed by anyone, anywhere: one
+/// `LISTEN` connection per database, on the channel the schema's triggers notify at every such commit. While it
+/// is not listening (not yet, or its connection was lost) it says so, and nothing remembered may be used.
+final class ChangeFeed: @unchecked Sendable {
+    /// The channel the triggers of migration v2 notify.
+    static let channel = "apitokens_change"
+
+    private static let lock = NSLock()
+    /// Guarded by `lock`.
+    nonisolated(unsafe) private static var feeds: [String: ChangeFeed] = [:]
+
+    /// The one feed of this process for the database `location` names, started on first use.
+    static func shared(for location: PostgresLocation) -> ChangeFeed {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = "\(location)"
+        if let feed = feeds[key] { return feed }
+        let feed = ChangeFeed(location)
+        feeds[key] = feed
+        return feed
+    }
+
+    private let location: PostgresLocation
+    private let lock = NSLock()
+    /// Changes seen, and connections made: both end what was remembered before. Guarded by `lock`.
+    private var generation: UInt64 = 0
+    private var listening: PostgresConnection?
+    private var connecting = false
+    private var logger = Logger(label: "apitokens.postgres.feed")
+
+    private init(_ location: PostgresLocation) {
+        self.location = location
+        logger.logLevel = .critical
+    }
+
+    /// How many changes have been seen, or nil while no connection listens; then it starts one.
+    func generationNow() -> UInt64? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let listening, !listening.isClosed { return generation }
+        listening = nil
+        if !connecting {
+            connecting = true
+            listen()
+        }
+        return nil
+    }
+
+    /// Connects and listens; the feed counts as listening once the server has answered a query after `LISTEN`.
+    private func listen() {
+        let connecting = PostgresConnector.connect(to: location, id: 0, logger: logger)
+        connecting.flatMap { connection in
+            _ = connection.addListener(channel: Self.channel) { [weak self] _, _ in self?.changed() }
+            return connection.query("SELECT 1", logger: self.logger).map { _ in connection }
+        }.whenComplete { [self] result in
+            lock.lock()
+            defer { lock.unlock() }
+            self.connecting = false
+            if case .success(let connection) = result {
+                generation &+= 1
+                listening = connection
+            }
+        }
+    }
+
+    private func changed() {
+        lock.lock()
+        defer { lock.unlock() }
+        generation &+= 1
+    }
+}
