@@ -26,6 +26,8 @@ final class ChangeFeed: @unchecked Sendable {
     }
 
     private let location: PostgresLocation
+    /// The check facts this process keeps for the database, valid while this feed has seen no change.
+    let facts = CheckFactsCache()
     private let lock = NSLock()
     /// Changes seen, and connections made: both end what was remembered before. Guarded by `lock`.
     private var generation: UInt64 = 0

@@ -8,7 +8,9 @@ import TokenStore
 public final class PostgresStore: TokenRepository {
     let connector: PostgresConnector
     let clock: any Clock
-    /// With `cachingChecks`: what tells this store that a check's facts changed, and the facts it keeps meanwhile.
+    /// With `cachingChecks`: what tells this store that a check's facts changed, and the facts kept meanwhile
+    /// (shared by every such store of the process on the same database, so each secret is read once, not once
+    /// per reader connection).
     let checkCache: (feed: ChangeFeed, facts: CheckFactsCache)?
 
     /// Connects to the database `location` names and migrates it. With `cachingChecks` (a check service's
@@ -17,7 +19,12 @@ public final class PostgresStore: TokenRepository {
         connector = try PostgresConnector(location)
         self.clock = clock
         try PostgresSchema.migrate(connector)
-        checkCache = cachingChecks ? (ChangeFeed.shared(for: location), CheckFactsCache()) : nil
+        if cachingChecks {
+            let feed = ChangeFeed.shared(for: location)
+            checkCache = (feed, feed.facts)
+        } else {
+            checkCache = nil
+        }
         _ = checkCache?.feed.generationNow()
     }
 

@@ -114,6 +114,9 @@ struct ServeTests {
         #expect(metrics.body.contains("apitokens_check_duration_seconds_bucket"))
         #expect(!metrics.body.contains(secret) && !serve.process.stderr.contains(secret))
         try cli.sql("ALTER TABLE token RENAME TO gone")
+        // SQLite sees the schema change at once; on PostgreSQL no notification tells it, so what serve kept of
+        // this token lives out its second.
+        if engine == .postgresql { usleep(1_100_000) }
         #expect(try HTTPExchange.get(serve.url("/check"), bearer: secret).status == 503)
         #expect(try HTTPExchange.get(serve.url("/healthz")).status == 503)
         #expect(serve.process.stderr.contains("the database cannot answer"))
