@@ -1,12 +1,13 @@
 import Foundation
 import TokenStore
 
-/// Check answers' facts as read, each kept for at most `lifetime` and only while the change feed has seen no
-/// change since it was read: a revoke anywhere is obeyed at once, and within `lifetime` even when the feed's
-/// connection is cut without the server noticing.
+/// Check answers' facts as read, each kept only while the change feed has seen no change since it was read, and
+/// never longer than `lifetime`: a change through apitokens anywhere is obeyed at once (or within the feed's
+/// `silence` when its connection was cut unnoticed); the lifetime bounds a change no trigger told (made by hand
+/// with the triggers switched off).
 final class CheckFactsCache: @unchecked Sendable {
     /// Longest a fact is trusted without a new read.
-    static let lifetime: TimeInterval = 1
+    static let lifetime: TimeInterval = 5
     /// Most secrets remembered; beyond it everything is forgotten and read again.
     static let capacity = 20_000
 

@@ -93,27 +93,54 @@ struct PostgresTokenTests {
     /// A check service's reader keeps a token's facts, and a revoke through another connection ends them at once:
     /// the commit's notification, not the second they may live, is what the next check obeys.
     @Test func aCachingReaderObeysARevokeElsewhereAtOnce() throws {
+        // Made before the reader listens, so no notification of it arrives after the facts were read.
+        let (token, secret) = try store.create(try draft("Cached, then revoked"), by: jo)
         let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
                                        clock: FixedClock(Self.start), cachingChecks: true)
-        let (token, secret) = try store.create(try draft("Cached, then revoked"), by: jo)
         try waitUntilListening(reader)
         for _ in 0..<3 { guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return } }
         let revoked = Date()
         try another().revoke(ids: [token.id], by: root)
         var answer = try reader.check(secret, VerificationRequest(), at: nil)
-        while answer != .inactive(reason: "token was revoked"), Date().timeIntervalSince(revoked) < CheckFactsCache.lifetime / 2 {
+        while answer != .inactive(reason: "token was revoked"), Date().timeIntervalSince(revoked) < ChangeFeed.silence / 2 {
             usleep(2_000)
             answer = try reader.check(secret, VerificationRequest(), at: nil)
         }
-        #expect(answer == .inactive(reason: "token was revoked"), "the revoke was not told within half the facts' lifetime")
+        #expect(answer == .inactive(reason: "token was revoked"), "the revoke was not told within half the feed's silence")
     }
 
-    /// A change no notification tells (here a trigger switched off by hand) is still obeyed once the facts are a
-    /// second old: what a reader remembers is used, and never for longer.
-    @Test func aCachingReaderRemembersForASecondAtMost() throws {
+    /// The listening connection stops answering without closing (its backend frozen, as behind a cut network):
+    /// nothing it would have told is missed for longer than the feed's silence.
+    @Test func aFrozenChangeFeedStopsTheCacheWithinItsSilence() throws {
+        // Made before the reader listens, so no notification of it arrives after the facts were read.
+        let (token, secret) = try store.create(try draft("Cached behind a cut"), by: jo)
         let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
                                        clock: FixedClock(Self.start), cachingChecks: true)
+        try waitUntilListening(reader)
+        guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return }
+        let feedBackend = try #require(Int32(ScratchPostgresProbe.value(on: database.url, """
+            SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT 1' LIMIT 1
+            """)), "no feed connection found")
+        kill(feedBackend, SIGSTOP)
+        defer { kill(feedBackend, SIGCONT) }
+        let revoked = Date()
+        try another().revoke(ids: [token.id], by: root)
+        var answer = try reader.check(secret, VerificationRequest(), at: nil)
+        while answer != .inactive(reason: "token was revoked"), Date().timeIntervalSince(revoked) < ChangeFeed.silence * 2 {
+            usleep(10_000)
+            answer = try reader.check(secret, VerificationRequest(), at: nil)
+        }
+        #expect(answer == .inactive(reason: "token was revoked"), "a silent feed kept a revoked token alive")
+        #expect(Date().timeIntervalSince(revoked) < ChangeFeed.silence * 1.5)
+    }
+
+    /// A change no notification tells (here a trigger switched off by hand) is still obeyed once the facts are
+    /// `lifetime` old: what a reader remembers is used, and never for longer.
+    @Test func aCachingReaderRemembersForItsLifetimeAtMost() throws {
+        // Made before the reader listens, so no notification of it arrives after the facts were read.
         let (token, secret) = try store.create(try draft("Remembered"), by: jo)
+        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
+                                       clock: FixedClock(Self.start), cachingChecks: true)
         try waitUntilListening(reader)
         guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return }
         ScratchPostgres.psql(database.url, """
@@ -202,15 +229,19 @@ private extension Account {
 enum ScratchPostgresProbe {
     /// How many exclusive table locks are held in the database now.
     static func locks(on url: String) -> Int {
+        Int(value(on: url, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND locktype = 'relation' AND granted")) ?? 0
+    }
+
+    /// What one query prints through psql, trimmed; empty when it fails.
+    static func value(on url: String, _ sql: String) -> String {
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        probe.arguments = [url, "-qAtX", "-c",
-                           "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND locktype = 'relation' AND granted"]
+        probe.arguments = [url, "-qAtX", "-c", sql]
         let pipe = Pipe()
         probe.standardOutput = pipe
-        guard (try? probe.run()) != nil else { return 0 }
+        guard (try? probe.run()) != nil else { return "" }
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         probe.waitUntilExit()
-        return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
