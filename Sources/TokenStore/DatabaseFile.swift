@@ -57,7 +57,7 @@ enum DatabaseFile {
             if access(folder.isEmpty ? "." : folder, W_OK) != 0 { throw .readOnlyDirectory(path: folder.isEmpty ? "." : folder) }
         }
         let claim = try OpenDatabases.claim(facts.identity) { () throws(TokenStoreError) in
-            try inspect(path: path, supportedVersion: supportedVersion)
+            try inspectSettled(path: path, supportedVersion: supportedVersion)
         }
         return Prepared(created: facts.size == 0, writable: writable, claim: claim)
     }
@@ -90,6 +90,20 @@ enum DatabaseFile {
         close(descriptor)
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         return Prepared(created: true, writable: true, claim: try OpenDatabases.claim(identity) {})
+    }
+
+    /// `inspect`, looked at again a few times when the file seems truncated: another process's checkpoint may be
+    /// growing it between our size and our header (its page count can run ahead of the size for a moment). A file
+    /// that really is truncated stays so.
+    private static func inspectSettled(path: String, supportedVersion: Int32) throws(TokenStoreError) {
+        for _ in 0..<5 {
+            do {
+                return try inspect(path: path, supportedVersion: supportedVersion)
+            } catch .truncated {
+                usleep(20_000)
+            }
+        }
+        try inspect(path: path, supportedVersion: supportedVersion)
     }
 
     /// Reads the 100-byte SQLite header and refuses anything that is not an apitokens database we understand.

@@ -46,7 +46,7 @@ final class PostgresConnector: @unchecked Sendable {
         do {
             do {
                 return try attempt(body)
-            } catch where readOnly && Self.isLostConnection(error) {
+            } catch where readOnly && (Self.isLostConnection(error) || (error as? TimedOut)?.isShort == true) {
                 return try attempt(body)
             }
         } catch {
@@ -74,7 +74,7 @@ final class PostgresConnector: @unchecked Sendable {
         guard let error = error as? PSQLError else { return false }
         if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P") || state.hasPrefix("08") }
         switch error.code {
-        case .serverClosedConnection, .uncleanShutdown, .connectionError: return true
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError: return true
         default: return false
         }
     }
@@ -101,13 +101,15 @@ final class PostgresConnector: @unchecked Sendable {
 
     /// Runs one statement and collects its rows.
     @discardableResult
-    func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
-        Array(try result(of: query, on: connection).rows)
+    func run(_ query: PostgresQuery, on connection: PostgresConnection,
+             deadline: TimeAmount = statementTimeout) throws -> [PostgresRow] {
+        Array(try result(of: query, on: connection, deadline: deadline).rows)
     }
 
-    /// Runs one statement, giving the connection up if it outlasts `statementTimeout`.
-    func result(of query: PostgresQuery, on connection: PostgresConnection) throws -> PostgresQueryResult {
-        try Self.wait(for: connection.query(query, logger: logger), at: Self.statementTimeout) {
+    /// Runs one statement, giving the connection up if it outlasts `deadline`.
+    func result(of query: PostgresQuery, on connection: PostgresConnection,
+                deadline: TimeAmount = statementTimeout) throws -> PostgresQueryResult {
+        try Self.wait(for: connection.query(query, logger: logger), at: deadline) {
             Self.closeInBackground(connection)
         }
     }
@@ -119,15 +121,19 @@ final class PostgresConnector: @unchecked Sendable {
         let execute = PostgresQuery(unsafeSQL: "EXECUTE \(statement.name)(\(arguments.joined(separator: ", ")))")
         if prepared.contains(statement.name) {
             do {
-                return try run(execute, on: connection)
+                return try run(execute, on: connection, deadline: statement.deadline)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "26000" {
                 // Dropped on the server (DISCARD ALL, or a pooler in between): prepared again below.
+                prepared.remove(statement.name)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "0A000" {
+                // "cached plan must not change result type": a column's type changed under it. Prepared anew.
+                try run(PostgresQuery(unsafeSQL: "DEALLOCATE \(statement.name)"), on: connection)
                 prepared.remove(statement.name)
             }
         }
         try run(PostgresQuery(unsafeSQL: "PREPARE \(statement.name)(\(statement.parameterTypes)) AS \(statement.sql)"), on: connection)
         prepared.insert(statement.name)
-        return try run(execute, on: connection)
+        return try run(execute, on: connection, deadline: statement.deadline)
     }
 
     /// A statement the server keeps prepared on each connection, by name.
@@ -136,10 +142,17 @@ final class PostgresConnector: @unchecked Sendable {
         /// The types of `$1`, `$2`, …, comma-separated.
         let parameterTypes: String
         let sql: String
+        /// Longest it may take before its connection is given up: a read with a short one is tried once more
+        /// on a new connection.
+        var deadline: TimeAmount = statementTimeout
     }
 
     /// A statement or connection attempt that outlasted its time.
-    struct TimedOut: Error {}
+    struct TimedOut: Error {
+        let after: TimeAmount
+        /// Shorter than a statement's usual deadline: worth one more try, on a new connection.
+        var isShort: Bool { after < PostgresConnector.statementTimeout }
+    }
 
     /// Waits for `future`, but never longer than `limit`: then `giveUp` runs and the wait fails, whatever the
     /// future does later (a connection killed under a query may never answer it).
@@ -148,7 +161,7 @@ final class PostgresConnector: @unchecked Sendable {
         let promise = future.eventLoop.makePromise(of: Value.self)
         future.cascade(to: promise)
         let timeout = future.eventLoop.scheduleTask(in: limit) {
-            promise.fail(TimedOut())
+            promise.fail(TimedOut(after: limit))
             giveUp()
         }
         defer { timeout.cancel() }
@@ -238,6 +251,9 @@ final class PostgresConnector: @unchecked Sendable {
             return describe(first.error)
         }
         if error is ChannelError { return "the connection was closed" }
+        if let error = error as? PSQLError {
+            return error.serverInfo?[.message] ?? error.underlying.map(describe) ?? "the connection was closed (\(error.code))"
+        }
         return "\(error)"
     }
 }

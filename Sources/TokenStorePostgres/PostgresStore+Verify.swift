@@ -79,6 +79,8 @@ extension Transaction {
     }
 
     /// The check's statement; `$1` is the secret's hash.
+    /// A check gives its connection up after four seconds and is tried once more on a new one: a proxy waits on
+    /// it, and a connection whose backend was killed under a statement may never answer.
     static let checkFactsStatement = PostgresConnector.PreparedStatement(name: "apitokens_check_facts", parameterTypes: "bytea", sql: """
         SELECT \(tokenColumns), ownerId, secretHash = $1,
                ARRAY(SELECT site.name FROM site WHERE site.teamId = token.teamId),
@@ -90,5 +92,5 @@ extension Transaction {
         FROM token
         WHERE secretHash = $1 OR previousSecretHash = $1
         ORDER BY secretHash = $1 DESC LIMIT 1
-        """)
+        """, deadline: .seconds(4))
 }

@@ -163,6 +163,18 @@ struct PostgresTokenTests {
         }
     }
 
+    /// A column's type changed under the prepared check ("cached plan must not change result type"): the
+    /// statement is prepared anew, and checks and health answer as before.
+    @Test func aCheckAnswersAfterAColumnItReadsChangedType() throws {
+        let (_, secret) = try store.create(try draft("Survives a type change"), by: jo)
+        guard case .active = try store.check(secret, VerificationRequest(), at: nil) else { Issue.record("no first answer"); return }
+        ScratchPostgres.psql(database.url, "ALTER TABLE site ALTER COLUMN name TYPE varchar(300)")
+        guard case .active = try store.check(secret, VerificationRequest(), at: nil) else {
+            Issue.record("the check did not prepare its statement anew"); return
+        }
+        #expect(store.isHealthy())
+    }
+
     @Test func aRollWithAGraceKeepsTheOldSecretUntilItEnds() throws {
         let (token, old) = try store.create(try draft("Nightly export"), by: jo)
         let (rolled, new) = try store.roll(id: token.id, grace: TimeSpan(hours: 1), by: jo)
