@@ -140,6 +140,18 @@ struct InterfaceBench {
         return measurement
     }
 
+    /// One round of every interface action the report lists, on `model`: what a person waits for.
+    func actions(on model: AppModel) throws -> [Measurement] {
+        [
+            try firstFrame(rounds: 2),
+            try scenario("Sort change", model: model, steps: Self.sortSteps, rounds: 1),
+            try scenario("Page down", model: model, steps: Self.pageDownSteps, rounds: 1),
+            try scenario("End (last row)", model: model, steps: Self.endSteps, rounds: 4),
+            try scenario("Search keystroke", model: model, steps: Self.searchSteps, rounds: 1),
+            try scenario("Search keystroke, every sort both ways", model: model, steps: Self.searchEverySortSteps, rounds: 1),
+        ]
+    }
+
     /// The search and sort on screen after a step, to name the slowest one.
     static func describe(_ state: AppState) -> String {
         let order = "\(state.table.order.sort.rawValue) \(state.table.order.descending ? "descending" : "ascending")"

@@ -103,15 +103,7 @@ final class EngineRun {
 
     /// The interface's actions once more, added to the earlier rounds'.
     func measureRound() throws {
-        let round = [
-            try interface.firstFrame(rounds: 2),
-            try interface.scenario("Sort change", model: model, steps: InterfaceBench.sortSteps, rounds: 1),
-            try interface.scenario("Page down", model: model, steps: InterfaceBench.pageDownSteps, rounds: 1),
-            try interface.scenario("End (last row)", model: model, steps: InterfaceBench.endSteps, rounds: 4),
-            try interface.scenario("Search keystroke", model: model, steps: InterfaceBench.searchSteps, rounds: 1),
-            try interface.scenario("Search keystroke, every sort both ways", model: model, steps: InterfaceBench.searchEverySortSteps,
-                                   rounds: 1),
-        ]
+        let round = try interface.actions(on: model)
         interactive = interactive.isEmpty ? round : zip(interactive, round).map { $0.adding($1) }
         let (listRound, _) = try interface.tokenList(rounds: 1)
         list = list.map { $0.adding(listRound) } ?? listRound

@@ -93,11 +93,7 @@ struct PostgresTokenTests {
     /// A check service's reader keeps a token's facts, and a revoke through another connection ends them at once:
     /// the commit's notification, not the second they may live, is what the next check obeys.
     @Test func aCachingReaderObeysARevokeElsewhereAtOnce() throws {
-        // Made before the reader listens, so no notification of it arrives after the facts were read.
-        let (token, secret) = try store.create(try draft("Cached, then revoked"), by: jo)
-        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
-                                       clock: FixedClock(Self.start), cachingChecks: true)
-        try waitUntilListening(reader)
+        let (reader, token, secret) = try cachingReader(withTokenNamed: "Cached, then revoked")
         for _ in 0..<3 { guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return } }
         let revoked = Date()
         try another().revoke(ids: [token.id], by: root)
@@ -112,11 +108,7 @@ struct PostgresTokenTests {
     /// The listening connection stops answering without closing (its backend frozen, as behind a cut network):
     /// nothing it would have told is missed for longer than the feed's silence.
     @Test func aFrozenChangeFeedStopsTheCacheWithinItsSilence() throws {
-        // Made before the reader listens, so no notification of it arrives after the facts were read.
-        let (token, secret) = try store.create(try draft("Cached behind a cut"), by: jo)
-        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
-                                       clock: FixedClock(Self.start), cachingChecks: true)
-        try waitUntilListening(reader)
+        let (reader, token, secret) = try cachingReader(withTokenNamed: "Cached behind a cut")
         guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return }
         let feedBackend = try #require(Int32(ScratchPostgresProbe.value(on: database.url, """
             SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT 1' LIMIT 1
@@ -137,11 +129,7 @@ struct PostgresTokenTests {
     /// A change no notification tells (here a trigger switched off by hand) is still obeyed once the facts are
     /// `lifetime` old: what a reader remembers is used, and never for longer.
     @Test func aCachingReaderRemembersForItsLifetimeAtMost() throws {
-        // Made before the reader listens, so no notification of it arrives after the facts were read.
-        let (token, secret) = try store.create(try draft("Remembered"), by: jo)
-        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
-                                       clock: FixedClock(Self.start), cachingChecks: true)
-        try waitUntilListening(reader)
+        let (reader, token, secret) = try cachingReader(withTokenNamed: "Remembered")
         guard case .active = try reader.check(secret, VerificationRequest(), at: nil) else { Issue.record("refused"); return }
         ScratchPostgres.psql(database.url, """
             ALTER TABLE token DISABLE TRIGGER token_change_notice;
@@ -153,6 +141,16 @@ struct PostgresTokenTests {
         }
         usleep(UInt32(CheckFactsCache.lifetime * 1_100_000))
         #expect(try reader.check(secret, VerificationRequest(), at: nil) == .inactive(reason: "token was revoked"))
+    }
+
+    /// A check service's reader, listening, and a token made before it listened, so that no notification of the
+    /// token arrives after the reader read its facts.
+    func cachingReader(withTokenNamed name: String) throws -> (PostgresStore, Token, TokenSecret) {
+        let (token, secret) = try store.create(try draft(name), by: jo)
+        let reader = try PostgresStore(PostgresLocation(parsing: database.url, osUser: NSUserName()),
+                                       clock: FixedClock(Self.start), cachingChecks: true)
+        try waitUntilListening(reader)
+        return (reader, token, secret)
     }
 
     func waitUntilListening(_ reader: PostgresStore) throws {
