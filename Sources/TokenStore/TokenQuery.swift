@@ -39,7 +39,7 @@ extension TokenSort {
 
 extension TokenFilter {
     /// The search as matched against stored name keys: trimmed and folded the same way.
-    var needle: String { Naming.uniquenessKey(search.trimmingCharacters(in: .whitespaces)) }
+    package var needle: String { Naming.uniquenessKey(search.trimmingCharacters(in: .whitespaces)) }
 }
 
 extension TokenStore {

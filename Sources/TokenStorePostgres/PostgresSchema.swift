@@ -166,6 +166,38 @@ enum PostgresSchema {
             CREATE TRIGGER site_change_notice AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON site
               FOR EACH STATEMENT EXECUTE FUNCTION apitokens_notify_change();
             """),
+        // As SQLite's schema 6: many tokens share a name (one per owner), so a search first finds the distinct live
+        // names, each once in a trigram index, and then seeks to their tokens through the name index.
+        ("v3-search-by-distinct-name", """
+            CREATE TABLE token_name (
+              nameKey TEXT COLLATE "C" PRIMARY KEY,
+              live BIGINT NOT NULL CHECK (live >= 0)
+            );
+            CREATE INDEX token_name_trigrams ON token_name USING gin (nameKey gin_trgm_ops);
+            -- A name stays while one live token holds it. The row is counted down before it is deleted, so that a
+            -- concurrent writer of the same name waits on its lock rather than reading a count about to change.
+            CREATE FUNCTION token_name_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+              remaining BIGINT;
+            BEGIN
+              IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.revokedAt IS NULL THEN
+                UPDATE token_name SET live = live - 1 WHERE nameKey = OLD.nameKey RETURNING live INTO remaining;
+                IF remaining = 0 THEN DELETE FROM token_name WHERE nameKey = OLD.nameKey; END IF;
+              END IF;
+              IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.revokedAt IS NULL THEN
+                INSERT INTO token_name (nameKey, live) VALUES (NEW.nameKey, 1)
+                  ON CONFLICT (nameKey) DO UPDATE SET live = token_name.live + 1;
+              END IF;
+              RETURN NULL;
+            END $$;
+            CREATE TRIGGER token_name_insert AFTER INSERT OR DELETE ON token FOR EACH ROW EXECUTE FUNCTION token_name_follow();
+            CREATE TRIGGER token_name_update AFTER UPDATE OF nameKey, revokedAt ON token
+              FOR EACH ROW EXECUTE FUNCTION token_name_follow();
+            -- Searches read names here now, so the index over every live token's name would only slow writes.
+            DROP INDEX token_live_name_trigrams;
+            INSERT INTO token_name (nameKey, live) SELECT nameKey, count(*) FROM token WHERE revokedAt IS NULL GROUP BY nameKey;
+            ANALYZE token_name;
+            """),
     ]
 
     /// Marks a database `apitokens migrate` is filling, until its copy is proven.

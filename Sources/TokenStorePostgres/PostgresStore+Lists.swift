@@ -4,9 +4,6 @@ import TokenDomain
 import TokenStore
 
 extension PostgresStore {
-    /// Counts are exact up to this many rows, then "at least".
-    static let countLimit = 4_000
-
     /// Up to `limit` live tokens in `order`, starting just after `cursor` (or at the start): a keyset page on the
     /// sort's own index. Every list is authorised on the actor as they are now.
     public func tokens(matching filter: TokenFilter, order: TokenOrder, after cursor: Token?, limit: Int?,
@@ -14,7 +11,8 @@ extension PostgresStore {
         let now = nowSeconds()
         return try read { db in
             try db.authoriseList(filter, by: actor)
-            return try db.page(filter, order, cursor: cursor, forward: true, limit: limit, now: now)
+            let plan = try db.listPlan(filter, order: order, now: now, candidateLimit: candidateLimit)
+            return try db.page(plan, order, cursor: cursor, forward: true, limit: limit)
         }
     }
 
@@ -24,7 +22,8 @@ extension PostgresStore {
         let now = nowSeconds()
         return try read { db in
             try db.authoriseList(filter, by: actor)
-            return try db.page(filter, order, cursor: cursor, forward: false, limit: limit, now: now).reversed()
+            let plan = try db.listPlan(filter, order: order, now: now, candidateLimit: candidateLimit)
+            return try db.page(plan, order, cursor: cursor, forward: false, limit: limit).reversed()
         }
     }
 
@@ -33,7 +32,7 @@ extension PostgresStore {
         let now = nowSeconds()
         return try read { db in
             try db.authoriseList(filter, by: actor)
-            return try db.count(filter, now: now)
+            return try db.count(db.listPlan(filter, order: nil, now: now, candidateLimit: candidateLimit))
         }
     }
 
@@ -43,7 +42,8 @@ extension PostgresStore {
         let now = nowSeconds()
         return try read { db in
             try db.authoriseList(filter, by: actor)
-            return (try db.page(filter, order, cursor: nil, forward: true, limit: limit, now: now), try db.count(filter, now: now))
+            let plan = try db.listPlan(filter, order: order, now: now, candidateLimit: candidateLimit)
+            return (try db.page(plan, order, cursor: nil, forward: true, limit: limit), try db.count(plan))
         }
     }
 
@@ -97,93 +97,97 @@ extension Transaction {
         throw PolicyError("only administrators can \(what); \(actor.login) is a \(actor.role.label)")
     }
 
-    /// One page in `order` (reversed when not `forward`), after `cursor`.
-    func page(_ filter: TokenFilter, _ order: TokenOrder, cursor: Token?, forward: Bool, limit: Int?, now: Int64) throws -> [Token] {
-        var sql = SQLBuilder("SELECT \(Self.tokenColumns) FROM token WHERE ")
-        try appendCondition(filter, now: now, to: &sql)
+    /// One page of `plan` in `order` (reversed when not `forward`), after `cursor`.
+    func page(_ plan: ListPlan, _ order: TokenOrder, cursor: Token?, forward: Bool, limit: Int?) throws -> [Token] {
+        guard let seek = plan.seek, let limit else {
+            return try page(plan.branches, order, cursor: cursor, forward: forward, limit: limit)
+        }
+        // The names from the cursor's own on, in the page's direction: the page is read through the fewest of them
+        // that hold a page of tokens, and through twice as many while rows past the last of them could come
+        // before what was read (a creator's, or a name's tokens counted before a concurrent revoke).
+        let descending = order.descending != !forward
+        func sortsBefore(_ one: String, _ other: String) -> Bool {
+            descending ? other.utf8.lexicographicallyPrecedes(one.utf8) : one.utf8.lexicographicallyPrecedes(other.utf8)
+        }
+        var names = ArraySlice(descending ? seek.names.reversed() : seek.names)
+        if let cursor {
+            let key = Naming.uniquenessKey(cursor.name)
+            names = names.drop { sortsBefore($0.key, key) }
+        }
+        var taken = 0
+        var held = 0
+        while taken < names.count && held < limit {
+            held += names[names.startIndex + taken].live
+            taken += 1
+        }
+        while true {
+            let chunk = names.prefix(max(1, taken))
+            let rows = try page(seek.branches(chunk.map(\.key)), order, cursor: cursor, forward: forward, limit: limit)
+            guard let bound = chunk.last?.key, chunk.count < names.count else { return rows }
+            let complete = rows.prefix { !sortsBefore(bound, Naming.uniquenessKey($0.name)) }
+            if complete.count >= limit { return Array(complete) }
+            taken = chunk.count * 2
+        }
+    }
+
+    /// One page of the rows of `branches`, each read in order on its own and merged.
+    private func page(_ branches: [ListPlan.Condition], _ order: TokenOrder, cursor: Token?, forward: Bool,
+                      limit: Int?) throws -> [Token] {
+        guard !branches.isEmpty else { return [] }
         let expression = order.sort.postgresExpression
         let descending = order.descending != !forward
-        if let cursor {
-            sql.append(" AND (\(expression), token.id) \(descending ? "<" : ">") (")
-            order.sort.bindKey(of: cursor, to: &sql)
-            sql.append(", ")
-            sql.bind(cursor.id)
-            sql.append(")")
-        }
         let direction = descending ? "DESC" : "ASC"
-        sql.append(" ORDER BY \(expression) \(direction), token.id \(direction)")
-        if let limit { sql.append(" LIMIT \(max(0, limit))") }
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        func select(_ condition: ListPlan.Condition, into sql: inout SQLBuilder) {
+            sql.append("SELECT \(Self.tokenColumns), \(expression) AS sortKey FROM token WHERE ")
+            condition(&sql)
+            if let cursor {
+                sql.append(" AND (\(expression), token.id) \(descending ? "<" : ">") (")
+                order.sort.bindKey(of: cursor, to: &sql)
+                sql.append(", ")
+                sql.bind(cursor.id)
+                sql.append(")")
+            }
+            sql.append(" ORDER BY \(expression) \(direction), token.id \(direction)\(limitClause)")
+        }
+        var sql = SQLBuilder("")
+        if branches.count == 1 {
+            select(branches[0], into: &sql)
+        } else {
+            // The union keeps a token found by two branches once.
+            sql.append("SELECT * FROM (")
+            for (index, branch) in branches.enumerated() {
+                sql.append(index == 0 ? "(" : " UNION (")
+                select(branch, into: &sql)
+                sql.append(")")
+            }
+            sql.append(") AS listed ORDER BY sortKey \(direction), id \(direction)\(limitClause)")
+        }
         return try rows(sql.query).map(Token.init(postgres:))
     }
 
-    /// How many match, from the tally when nothing narrows the list, else counted up to the limit.
-    func count(_ filter: TokenFilter, now: Int64) throws -> TokenCount {
-        let plain = filter.search.trimmingCharacters(in: .whitespaces).isEmpty && filter.status == nil && filter.unusedFor == nil
-            && filter.expiresWithin == nil && !filter.breaksPolicy
-        if plain {
-            let owner = filter.personalOwnerID
-            let live = try value("""
-                SELECT coalesce(sum(live), 0)::BIGINT FROM token_tally
-                WHERE (\(owner)::BIGINT IS NULL OR (ownerId = \(owner) AND kind = 'personal'))
-                """, as: Int64.self) ?? 0
-            return .exact(Int(live))
+    /// How many match: from the tally or the search when that knows, else counted up to the limit.
+    func count(_ plan: ListPlan) throws -> TokenCount {
+        if let known = plan.knownCount { return known }
+        guard !plan.branches.isEmpty else { return .exact(0) }
+        // A branch holding more than the limit makes the union more than the limit, so each stops there.
+        let limit = plan.candidateLimit
+        var sql = SQLBuilder("SELECT count(*) FROM (")
+        for (index, branch) in plan.branches.enumerated() {
+            sql.append(index == 0 ? "(" : " UNION (")
+            sql.append("SELECT token.id FROM token WHERE ")
+            branch(&sql)
+            sql.append(" LIMIT \(limit + 1))")
         }
-        let limit = PostgresStore.countLimit
-        var sql = SQLBuilder("SELECT count(*) FROM (SELECT 1 FROM token WHERE ")
-        try appendCondition(filter, now: now, to: &sql)
-        sql.append(" LIMIT \(limit + 1)) AS capped")
+        sql.append(") AS capped")
         let counted = try value(sql.query, as: Int64.self) ?? 0
         return counted > limit ? .atLeast(limit + 1) : .exact(Int(counted))
     }
 
     /// Appends the WHERE clause every listed row passes, its arguments bound: the same rules as SQLite's query plan.
+    /// For bulk work, which reads in id order.
     func appendCondition(_ filter: TokenFilter, now: Int64, to sql: inout SQLBuilder) throws {
-        sql.append("token.revokedAt IS NULL")
-        if let owner = filter.personalOwnerID {
-            sql.append(" AND token.ownerId = "); sql.bind(owner); sql.append(" AND token.kind = 'personal'")
-        }
-        let soon = now + Int64(TokenStatus.expiringWindow)
-        let lacksAccess = Token.ownerLacksAccessSQL
-        switch filter.status {
-        case nil: break
-        case .expired: sql.append(" AND token.expiresAt <= "); sql.bind(now)
-        case .inactive:
-            sql.append(" AND (token.expiresAt IS NULL OR token.expiresAt > "); sql.bind(now); sql.append(") AND \(lacksAccess)")
-        case .expiring:
-            sql.append(" AND token.expiresAt > "); sql.bind(now); sql.append(" AND token.expiresAt <= "); sql.bind(soon)
-            sql.append(" AND NOT \(lacksAccess)")
-        case .active:
-            sql.append(" AND (token.expiresAt IS NULL OR token.expiresAt > "); sql.bind(soon); sql.append(") AND NOT \(lacksAccess)")
-        }
-        if let unused = filter.unusedFor { sql.append(" AND coalesce(token.lastUsedAt, 0) < "); sql.bind(now - unused.seconds) }
-        if let within = filter.expiresWithin {
-            sql.append(" AND token.expiresAt > "); sql.bind(now); sql.append(" AND token.expiresAt <= "); sql.bind(now + within.seconds)
-        }
-        if filter.breaksPolicy {
-            let policy = try organisationPolicy()
-            var broken: [String] = []
-            if let days = policy.maxLifetimeDays { broken.append("token.expiresInDays IS NULL OR token.expiresInDays > \(days)") }
-            // Empty, or holding a whole family (0.0.0.0/0, ::/0), as `OrganisationPolicy.ipProblem` judges.
-            if policy.requireIPAllowList { broken.append("token.allowedIPs = '' OR (',' || token.allowedIPs || ',') LIKE '%/0,%'") }
-            sql.append(broken.isEmpty ? " AND false" : " AND (" + broken.map { "(\($0))" }.joined(separator: " OR ") + ")")
-        }
-        let needle = Naming.uniquenessKey(filter.search.trimmingCharacters(in: .whitespaces))
-        guard !needle.isEmpty else { return }
-        // As on SQLite: shorter than a trigram matches the start of a name, else anywhere in it; the trigram index
-        // serves the LIKE. Creators match by login or display name.
-        let short = needle.unicodeScalars.count < 3
-        let escaped = needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
-        let creators = try rows("SELECT id, login, name FROM account").compactMap { row -> Int64? in
-            let (id, login, name) = try row.decode((Int64, String, String).self)
-            let texts = [Naming.uniquenessKey(login), Naming.uniquenessKey(name)]
-            return texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) } ? id : nil
-        }
-        sql.append(" AND (token.nameKey LIKE "); sql.bind(short ? escaped + "%" : "%" + escaped + "%")
-        sql.append(" ESCAPE '\\'")
-        // Only when someone matches: an empty list still makes the planner read every walked row from the table.
-        if !creators.isEmpty { sql.append(" OR token.ownerId = ANY("); sql.bind(creators); sql.append(")") }
-        sql.append(")")
+        try listPlan(filter, order: nil, now: now, candidateLimit: 0).condition(&sql)
     }
 }
 

@@ -12,12 +12,20 @@ public final class PostgresStore: TokenRepository {
     /// (shared by every such store of the process on the same database, so each secret is read once, not once
     /// per reader connection).
     let checkCache: (feed: ChangeFeed, facts: CheckFactsCache)?
+    /// Searches matching up to this many tokens fetch them all and sort them; counts are exact up to it.
+    let candidateLimit: Int
+
+    /// The candidate limit of every store but a test's.
+    public static let defaultCandidateLimit = 4_000
 
     /// Connects to the database `location` names and migrates it. With `cachingChecks` (a check service's
     /// readers), a check's facts are kept until any change anywhere, told by `LISTEN`/`NOTIFY`, or a second.
-    public init(_ location: PostgresLocation, clock: any Clock = SystemClock(), cachingChecks: Bool = false) throws(TokenStoreError) {
+    /// A small `candidateLimit` makes a test's few tokens take the plans of many.
+    public init(_ location: PostgresLocation, clock: any Clock = SystemClock(), cachingChecks: Bool = false,
+                candidateLimit: Int = defaultCandidateLimit) throws(TokenStoreError) {
         connector = try PostgresConnector(location)
         self.clock = clock
+        self.candidateLimit = candidateLimit
         try PostgresSchema.migrate(connector)
         if cachingChecks {
             let feed = ChangeFeed.shared(for: location)

@@ -57,6 +57,66 @@ struct EngineParityTests {
         }
     }
 
+    /// Searches that take every plan once few tokens count as many: walks, a creator's own branches beside the name
+    /// matches, the Name sort seeking through the matching names, the personal tab, and a filter beside a search.
+    static let searches: [TokenFilter] = [
+        TokenFilter(search: "deploy"), TokenFilter(search: "gi"), TokenFilter(search: "bruno"), TokenFilter(search: "ana"),
+        TokenFilter(search: "da"), TokenFilter(search: "export"), TokenFilter(search: "nightly snapshot export 2"),
+        TokenFilter(search: "zz"), TokenFilter(search: "export", status: .active), TokenFilter(search: "ana", status: .expired),
+        TokenFilter(personalOwnerID: 1, search: "deploy"), TokenFilter(personalOwnerID: 1, search: "ro"),
+    ]
+
+    /// Every search, sort and page of `store` against SQLite's.
+    func expectPagesAsSQLite(_ store: PostgresStore, limit: Int, _ what: String) throws {
+        for filter in Self.searches {
+            // Exact while few, else at least one more than the limit and no more than there are.
+            let exact = try sqlite.exactCount(matching: filter, by: root)
+            switch try store.count(matching: filter, by: root) {
+            case .exact(let counted): #expect(counted == exact && exact <= limit, "\(what) \(filter)")
+            case .atLeast(let counted): #expect(counted == limit + 1 && exact > limit, "\(what) \(filter)")
+            }
+            for sort in TokenSort.allCases {
+                for descending in [false, true] {
+                    let order = TokenOrder(sort, descending: descending)
+                    let expected = try sqlite.tokens(matching: filter, order: order, by: root).map(\.id)
+                    var paged: [Token] = []
+                    while let next = Optional(try store.tokens(matching: filter, order: order, after: paged.last, limit: 4, by: root)),
+                          !next.isEmpty, paged.count <= expected.count {
+                        paged += next
+                    }
+                    #expect(paged.map(\.id) == expected, "\(what) PgDn \(filter) \(order)")
+                    var backwards: [Token] = []
+                    while let next = Optional(try store.tokens(matching: filter, order: order, before: backwards.first, limit: 4, by: root)),
+                          !next.isEmpty, backwards.count <= expected.count {
+                        backwards = next + backwards
+                    }
+                    #expect(backwards.map(\.id) == expected, "\(what) PgUp \(filter) \(order)")
+                }
+            }
+        }
+    }
+
+    @Test func everySearchPlanOfManyTokensAnswersAsSQLiteDoes() throws {
+        let location = try PostgresLocation(parsing: database.url, osUser: "root")
+        let manyPlans = try PostgresStore(location, clock: FixedClock(Self.start), candidateLimit: 3)
+        try expectPagesAsSQLite(manyPlans, limit: 3, "limit 3")
+    }
+
+    @Test func aNameSortedPageIsWholeWhenTheNamesOvercountTheirTokens() throws {
+        // As if tokens were revoked between reading the names and reading their tokens: each name's count is high,
+        // so the first names read hold fewer tokens than a page.
+        ScratchPostgres.psql(database.url, "UPDATE token_name SET live = live + 40")
+        let location = try PostgresLocation(parsing: database.url, osUser: "root")
+        let manyPlans = try PostgresStore(location, clock: FixedClock(Self.start), candidateLimit: 3)
+        for filter in [TokenFilter(search: "deploy"), TokenFilter(search: "ana")] {
+            for descending in [false, true] {
+                let order = TokenOrder(.name, descending: descending)
+                let expected = try sqlite.tokens(matching: filter, order: order, limit: 12, by: root).map(\.id)
+                #expect(try manyPlans.tokens(matching: filter, order: order, limit: 12, by: root).map(\.id) == expected, "\(filter) \(order)")
+            }
+        }
+    }
+
     @Test func bothEnginesFollowTheSameWritesAndKeepTheirChains() throws {
         let jo = try #require(try sqlite.account(login: "bruno"))
         for store in [sqlite, postgres] as [any TokenRepository] {

@@ -1,0 +1,232 @@
+import Foundation
+import PostgresNIO
+import TokenDomain
+import TokenStore
+
+/// How one filtered list is read on PostgreSQL. The server's planner picks the indexes; the plan gives it queries
+/// in which the good choice is plain, as SQLite's `QueryPlan` does with its index hints:
+/// - few candidates (a rare name, a creator with few tokens): the tokens of the matching names and creators,
+///   fetched through their indexes and sorted;
+/// - many: one condition, so that the planner walks the sort's index until a page matches;
+/// - many, and creators among them: a union of the name matches and each creator's tokens, each read in the sort's
+///   order through its own index, since one condition of the two would have the planner sort every match;
+/// - under the Name sort, a longer needle's matching names, when few, are read first and the page is read through
+///   the next few of them, so that the name index seeks to each instead of passing every name before.
+struct ListPlan {
+    /// A condition on `token` rows, appended after WHERE with its arguments bound.
+    typealias Condition = (inout SQLBuilder) -> Void
+
+    /// Every listed row passes this, and only those: for bulk work, which reads in id order.
+    let condition: Condition
+    /// The conditions whose rows, together, are the list, each read on its own and merged.
+    let branches: [Condition]
+    /// Under the Name sort, the matching names in order, and the branches that read the tokens of some of them.
+    let seek: NameSeek?
+    /// The count, when it is known without reading token rows.
+    let knownCount: TokenCount?
+    /// Candidates up to this many are fetched and sorted; counts are exact up to it.
+    let candidateLimit: Int
+
+    /// The matching names of a Name-sorted search, each with its live tokens.
+    struct NameSeek {
+        let names: [(key: String, live: Int)]
+        let branches: ([String]) -> [Condition]
+    }
+
+    /// Beyond this many matching creators, one condition tests them all.
+    static let mostCreatorBranches = 4
+}
+
+extension Transaction {
+    /// Plans `filter` for a page in `order`, or for a count when `order` is nil.
+    func listPlan(_ filter: TokenFilter, order: TokenOrder?, now: Int64, candidateLimit limit: Int) throws -> ListPlan {
+        let base = try baseCondition(filter, now: now)
+        let needle = filter.needle
+        let plain = filter.status == nil && filter.unusedFor == nil && filter.expiresWithin == nil && !filter.breaksPolicy
+        guard !needle.isEmpty else {
+            let known: TokenCount? = plain ? .exact(try liveCount(personalOwner: filter.personalOwnerID)) : nil
+            return ListPlan(condition: base, branches: [base], seek: nil, knownCount: known, candidateLimit: limit)
+        }
+        let search = try PostgresSearch(self, needle: needle, personalOwner: filter.personalOwnerID,
+                                        readingNames: order?.sort == .name, candidateLimit: limit)
+        func and(_ test: @escaping ListPlan.Condition) -> ListPlan.Condition {
+            { sql in base(&sql); sql.append(" AND "); test(&sql) }
+        }
+        let condition = and(search.test(search.nameTest(.pattern)))
+        if !search.isDense {
+            // A rare search: the tokens of its names, and its creators', few enough to sort.
+            var branches = search.named > 0 ? [and(search.nameTest(.subquery))] : []
+            if !search.creators.isEmpty { branches.append(and(search.creatorTest)) }
+            return ListPlan(condition: condition, branches: branches, seek: nil, knownCount: nil, candidateLimit: limit)
+        }
+        let known: TokenCount? = plain && filter.personalOwnerID == nil ? .atLeast(limit + 1) : nil
+        let separateCreators = filter.personalOwnerID == nil && (1...ListPlan.mostCreatorBranches).contains(search.creators.count)
+        // Each creator's tokens of each kind they hold: one range of the owner index under the Owner sort, and
+        // their own personal index, or a walk dense with them, under the others.
+        let creatorBranches = !separateCreators ? [] : search.creators.flatMap { creator in
+            creator.kinds.map { kind in
+                and { sql in
+                    sql.append("token.ownerId = "); sql.bind(creator.id)
+                    sql.append(" AND token.ownerLogin = "); sql.bind(creator.login)
+                    sql.append(" AND token.kind = "); sql.bind(kind.rawValue)
+                }
+            }
+        }
+        func branches(_ names: @escaping ListPlan.Condition) -> [ListPlan.Condition] {
+            guard separateCreators else { return [and(search.test(names))] }
+            return (search.named > 0 ? [and(names)] : []) + creatorBranches
+        }
+        // With creators tested in the same condition, a walk of the name index is the plan anyway.
+        let seek = separateCreators || search.creators.isEmpty ? search.names.map { names in
+            ListPlan.NameSeek(names: names, branches: { chunk in branches(search.nameTest(.list(chunk))) })
+        } : nil
+        return ListPlan(condition: condition, branches: branches(search.nameTest(.pattern)), seek: seek, knownCount: known,
+                        candidateLimit: limit)
+    }
+
+    /// Live tokens in all, or one owner's live personal tokens, from the tally kept by the writing transactions.
+    private func liveCount(personalOwner owner: Int64?) throws -> Int {
+        var sql = SQLBuilder("SELECT coalesce(sum(live), 0)::BIGINT FROM token_tally")
+        if let owner { sql.append(" WHERE kind = 'personal' AND ownerId = "); sql.bind(owner) }
+        return Int(try value(sql.query, as: Int64.self) ?? 0)
+    }
+
+    /// The conditions of `filter` besides its search: live, the owner's personal tokens, status, use, expiry, policy.
+    private func baseCondition(_ filter: TokenFilter, now: Int64) throws -> ListPlan.Condition {
+        let policy = filter.breaksPolicy ? try organisationPolicy() : nil
+        return { sql in
+            sql.append("token.revokedAt IS NULL")
+            if let owner = filter.personalOwnerID {
+                sql.append(" AND token.ownerId = "); sql.bind(owner); sql.append(" AND token.kind = 'personal'")
+            }
+            let soon = now + Int64(TokenStatus.expiringWindow)
+            let lacksAccess = Token.ownerLacksAccessSQL
+            switch filter.status {
+            case nil: break
+            case .expired: sql.append(" AND token.expiresAt <= "); sql.bind(now)
+            case .inactive:
+                sql.append(" AND (token.expiresAt IS NULL OR token.expiresAt > "); sql.bind(now); sql.append(") AND \(lacksAccess)")
+            case .expiring:
+                sql.append(" AND token.expiresAt > "); sql.bind(now); sql.append(" AND token.expiresAt <= "); sql.bind(soon)
+                sql.append(" AND NOT \(lacksAccess)")
+            case .active:
+                sql.append(" AND (token.expiresAt IS NULL OR token.expiresAt > "); sql.bind(soon); sql.append(") AND NOT \(lacksAccess)")
+            }
+            if let unused = filter.unusedFor { sql.append(" AND coalesce(token.lastUsedAt, 0) < "); sql.bind(now - unused.seconds) }
+            if let within = filter.expiresWithin {
+                sql.append(" AND token.expiresAt > "); sql.bind(now); sql.append(" AND token.expiresAt <= "); sql.bind(now + within.seconds)
+            }
+            if let policy {
+                var broken: [String] = []
+                if let days = policy.maxLifetimeDays { broken.append("token.expiresInDays IS NULL OR token.expiresInDays > \(days)") }
+                // Empty, or holding a whole family (0.0.0.0/0, ::/0), as `OrganisationPolicy.ipProblem` judges.
+                if policy.requireIPAllowList { broken.append("token.allowedIPs = '' OR (',' || token.allowedIPs || ',') LIKE '%/0,%'") }
+                sql.append(broken.isEmpty ? " AND false" : " AND (" + broken.map { "(\($0))" }.joined(separator: " OR ") + ")")
+            }
+        }
+    }
+}
+
+/// A search needle against the store: the creators it matches, and how many distinct live names it matches, from
+/// the `token_name` table (as on SQLite: shorter than a trigram matches the start of a name, else anywhere in it).
+struct PostgresSearch {
+    /// An account whose login or display name matches, with the kinds of live token it holds.
+    struct Creator {
+        let id: Int64
+        let login: String
+        let kinds: [TokenKind]
+    }
+
+    /// How a condition names the matching names: by the LIKE pattern; through the distinct names' trigram index;
+    /// or as a list of some of them.
+    enum NameForm { case pattern, subquery, list([String]) }
+
+    let creators: [Creator]
+    /// Live tokens holding the matching names, counted through the first `candidateLimit` and one names.
+    let named: Int
+    /// True when more tokens match, by name or creator, than are fetched and sorted.
+    let isDense: Bool
+    /// The matching names in byte order, when asked for, the needle is a trigram or longer, and they are at most
+    /// `namesPerCandidate` per candidate.
+    let names: [(key: String, live: Int)]?
+    /// The LIKE pattern of the needle: its start, or anywhere.
+    private let pattern: String
+    private let isShort: Bool
+
+    /// Beyond this many matching names per candidate, a Name-sorted walk tests each row instead of seeking to each name.
+    static let namesPerCandidate = 2
+
+    init(_ db: Transaction, needle: String, personalOwner: Int64?, readingNames: Bool, candidateLimit limit: Int) throws {
+        isShort = needle.unicodeScalars.count < 3
+        let escaped = needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        pattern = isShort ? escaped + "%" : "%" + escaped + "%"
+        let short = isShort
+        let accounts = try db.rows("SELECT id, login, name FROM account").compactMap { row -> (Int64, String)? in
+            let (id, login, name) = try row.decode((Int64, String, String).self)
+            let texts = [Naming.uniquenessKey(login), Naming.uniquenessKey(name)]
+            return texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) } ? (id, login) : nil
+        }
+        var creators: [Creator] = []
+        var created = 0
+        if !accounts.isEmpty {
+            var sql = SQLBuilder("SELECT ownerId, kind, live FROM token_tally WHERE live > 0 AND ownerId = ANY(")
+            sql.bind(accounts.map(\.0)); sql.append(")")
+            if let owner = personalOwner { sql.append(" AND kind = 'personal' AND ownerId = "); sql.bind(owner) }
+            sql.append(" ORDER BY ownerId, kind")
+            var kinds: [Int64: [TokenKind]] = [:]
+            for row in try db.rows(sql.query) {
+                let (owner, kind, live) = try row.decode((Int64, String, Int64).self)
+                kinds[owner, default: []].append(TokenKind(rawValue: kind) ?? .personal)
+                created += Int(live)
+            }
+            creators = accounts.map { Creator(id: $0.0, login: $0.1, kinds: kinds[$0.0] ?? []) }
+        }
+        self.creators = creators
+        // Every name is held by a live token, so the first candidate limit and one names decide whether the names'
+        // tokens are few. The LIMIT keeps the planner on the trigram index; the names are sorted after it.
+        let mostNames = limit * Self.namesPerCandidate
+        let reads = readingNames && !isShort ? mostNames + 1 : limit + 1
+        var sql = SQLBuilder("SELECT nameKey, live FROM (SELECT nameKey, live FROM token_name WHERE nameKey LIKE ")
+        sql.bind(pattern); sql.append(" ESCAPE '\\' LIMIT \(reads)) AS found")
+        if readingNames && !isShort { sql.append(" ORDER BY nameKey") }
+        let found = try db.rows(sql.query).map { row in
+            let (key, live) = try row.decode((String, Int64).self)
+            return (key: key, live: Int(live))
+        }
+        named = found.prefix(limit + 1).reduce(0) { $0 + $1.live }
+        names = readingNames && !isShort && found.count <= mostNames ? found : nil
+        // On the personal tab the names' tokens are counted over every owner: a bound of the owner's.
+        isDense = found.count > limit || named + created > limit
+    }
+
+    /// True for a row whose name, tested by `names`, or creator matches.
+    func test(_ names: @escaping ListPlan.Condition) -> ListPlan.Condition {
+        guard !creators.isEmpty else { return names }
+        let creator = creatorTest
+        return { sql in sql.append("("); names(&sql); sql.append(" OR "); creator(&sql); sql.append(")") }
+    }
+
+    /// True for a row of a matching creator.
+    var creatorTest: ListPlan.Condition {
+        let ids = creators.map(\.id)
+        return { sql in sql.append("token.ownerId = ANY("); sql.bind(ids); sql.append(")") }
+    }
+
+    /// True for a row whose name matches, tested in `form`.
+    func nameTest(_ form: NameForm) -> ListPlan.Condition {
+        let pattern = pattern
+        switch form {
+        case .list(let names):
+            return { sql in sql.append("token.nameKey = ANY("); sql.bind(names); sql.append(")") }
+        case .subquery where !isShort:
+            return { sql in
+                sql.append("token.nameKey IN (SELECT nameKey FROM token_name WHERE nameKey LIKE "); sql.bind(pattern)
+                sql.append(" ESCAPE '\\')")
+            }
+        case .pattern, .subquery:
+            // A start is one range of the name index, which the planner sees in the pattern.
+            return { sql in sql.append("token.nameKey LIKE "); sql.bind(pattern); sql.append(" ESCAPE '\\'") }
+        }
+    }
+}
