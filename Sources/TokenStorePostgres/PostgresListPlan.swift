@@ -57,7 +57,10 @@ extension Transaction {
             // A rare search: the tokens of its names, and its creators', few enough to sort.
             var branches = search.named > 0 ? [and(search.nameTest(.subquery))] : []
             if !search.creators.isEmpty { branches.append(and(search.creatorTest)) }
-            return ListPlan(condition: condition, branches: branches, seek: nil, knownCount: nil, candidateLimit: limit)
+            // Then the names' own counts are the count, when nothing else matches or narrows.
+            let counted = search.creators.isEmpty && plain && filter.personalOwnerID == nil
+            return ListPlan(condition: condition, branches: branches, seek: nil, knownCount: counted ? .exact(search.named) : nil,
+                            candidateLimit: limit)
         }
         let known: TokenCount? = plain && filter.personalOwnerID == nil ? .atLeast(limit + 1) : nil
         let separateCreators = filter.personalOwnerID == nil && (1...ListPlan.mostCreatorBranches).contains(search.creators.count)

@@ -138,8 +138,12 @@ extension Transaction {
         let descending = order.descending != !forward
         let direction = descending ? "DESC" : "ASC"
         let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        let ordering = " ORDER BY \(expression) \(direction), token.id \(direction)"
         func select(_ condition: ListPlan.Condition, into sql: inout SQLBuilder) {
+            // A page's ids first, then their rows: the ids come from the indexes alone where they hold what the
+            // condition and the sort read, and only the page's rows are read from the table.
             sql.append("SELECT \(Self.tokenColumns), \(expression) AS sortKey FROM token WHERE ")
+            if limit != nil { sql.append("token.id IN (SELECT token.id FROM token WHERE ") }
             condition(&sql)
             if let cursor {
                 sql.append(" AND (\(expression), token.id) \(descending ? "<" : ">") (")
@@ -148,7 +152,8 @@ extension Transaction {
                 sql.bind(cursor.id)
                 sql.append(")")
             }
-            sql.append(" ORDER BY \(expression) \(direction), token.id \(direction)\(limitClause)")
+            sql.append(ordering + limitClause)
+            if limit != nil { sql.append(")" + ordering) }
         }
         var sql = SQLBuilder("")
         if branches.count == 1 {
