@@ -62,6 +62,11 @@ public struct PostgresImport {
         }
         try check(sourceHead: sourceHead, by: actor)
         try target.write { db in try db.rows("DELETE FROM apitokens_migration WHERE name = \(PostgresSchema.unfinishedImport)") }
+        // Statistics for the planner, and the visibility map that lets a search walk its indexes without the table.
+        progress("vacuum and analyze")
+        try target.connector.withConnection { connection in
+            try target.connector.run("VACUUM (ANALYZE)", on: connection, deadline: .minutes(30))
+        }
         return Summary(tokens: try source.rowCount(of: "token"), events: sourceHead.count, accounts: try source.rowCount(of: "account"))
     }
 
