@@ -62,7 +62,7 @@ public struct PostgresImport {
         }
         try check(sourceHead: sourceHead, by: actor)
         try target.write { db in try db.rows("DELETE FROM apitokens_migration WHERE name = \(PostgresSchema.unfinishedImport)") }
-        // Statistics for the planner, and the visibility map that lets a search walk its indexes without the table.
+        // Statistics for the planner after a bulk load, and the visibility map that index-only scans need.
         progress("vacuum and analyze")
         try target.connector.withConnection { connection in
             try target.connector.run("VACUUM (ANALYZE)", on: connection, deadline: .minutes(30))

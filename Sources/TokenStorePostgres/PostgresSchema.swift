@@ -194,31 +194,7 @@ enum PostgresSchema {
               FOR EACH ROW EXECUTE FUNCTION token_name_follow();
             -- A creator's personal tokens in team order, as the other sorts have theirs: a person in one team that
             -- sorts last would otherwise be found after a walk past most of the table.
-            CREATE INDEX token_personal_by_team ON token (ownerId, teamName, id) INCLUDE (nameKey)
-              WHERE kind = 'personal' AND revokedAt IS NULL;
-            -- Each sort's index holds the name too, so a search walking it tests names without reading the table.
-            DROP INDEX token_live_by_kind;
-            DROP INDEX token_live_by_owner;
-            DROP INDEX token_live_by_team;
-            DROP INDEX token_live_by_created;
-            DROP INDEX token_live_by_expires;
-            DROP INDEX token_live_by_last_used;
-            DROP INDEX token_personal_by_created;
-            DROP INDEX token_personal_by_expires;
-            DROP INDEX token_personal_by_last_used;
-            CREATE INDEX token_live_by_kind ON token (kind, id) INCLUDE (nameKey) WHERE revokedAt IS NULL;
-            CREATE INDEX token_live_by_owner ON token (ownerLogin, id) INCLUDE (nameKey) WHERE revokedAt IS NULL;
-            CREATE INDEX token_live_by_team ON token (teamName, id) INCLUDE (nameKey) WHERE revokedAt IS NULL;
-            CREATE INDEX token_live_by_created ON token (createdAt, id) INCLUDE (nameKey) WHERE revokedAt IS NULL;
-            CREATE INDEX token_live_by_expires ON token ((coalesce(expiresAt, 9223372036854775807)), id) INCLUDE (nameKey)
-              WHERE revokedAt IS NULL;
-            CREATE INDEX token_live_by_last_used ON token ((coalesce(lastUsedAt, 0)), id) INCLUDE (nameKey) WHERE revokedAt IS NULL;
-            CREATE INDEX token_personal_by_created ON token (ownerId, createdAt, id) INCLUDE (nameKey)
-              WHERE kind = 'personal' AND revokedAt IS NULL;
-            CREATE INDEX token_personal_by_expires ON token (ownerId, (coalesce(expiresAt, 9223372036854775807)), id) INCLUDE (nameKey)
-              WHERE kind = 'personal' AND revokedAt IS NULL;
-            CREATE INDEX token_personal_by_last_used ON token (ownerId, (coalesce(lastUsedAt, 0)), id) INCLUDE (nameKey)
-              WHERE kind = 'personal' AND revokedAt IS NULL;
+            CREATE INDEX token_personal_by_team ON token (ownerId, teamName, id) WHERE kind = 'personal' AND revokedAt IS NULL;
             -- The name index holds what every sort reads, so a search's rows are sorted from the index alone, and
             -- only a page of them is read from the table.
             CREATE INDEX token_live_by_name_and_sorts ON token (nameKey, id)

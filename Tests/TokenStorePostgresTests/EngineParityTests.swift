@@ -117,6 +117,25 @@ struct EngineParityTests {
         }
     }
 
+    @Test func aVersionTwoDatabaseGetsItsNamesOnOpening() throws {
+        // The organisation as apitokens with migrations v1 and v2 left it: no table of names, the old indexes.
+        ScratchPostgres.psql(database.url, """
+            DROP TRIGGER token_name_insert ON token; DROP TRIGGER token_name_update ON token; DROP FUNCTION token_name_follow;
+            DROP TABLE token_name; DROP INDEX token_live_by_name_and_sorts; DROP INDEX token_personal_by_team;
+            CREATE INDEX token_live_by_name ON token (nameKey, id) WHERE revokedAt IS NULL;
+            CREATE INDEX token_live_name_trigrams ON token USING gin (nameKey gin_trgm_ops) WHERE revokedAt IS NULL;
+            DELETE FROM apitokens_migration WHERE name = 'v3-search-by-distinct-name'
+            """)
+        #expect(ScratchPostgresProbe.value(on: database.url, "SELECT count(*) FROM pg_class WHERE relname = 'token_name'") == "0")
+        let location = try PostgresLocation(parsing: database.url, osUser: "root")
+        let upgraded = try PostgresStore(location, clock: FixedClock(Self.start), candidateLimit: 3)
+        let held = ScratchPostgresProbe.value(on: database.url, "SELECT count(*) || ' ' || sum(live) FROM token_name")
+        let live = ScratchPostgresProbe.value(on: database.url,
+                                            "SELECT count(DISTINCT nameKey) || ' ' || count(*) FROM token WHERE revokedAt IS NULL")
+        #expect(held == live && !held.isEmpty)
+        try expectPagesAsSQLite(upgraded, limit: 3, "upgraded")
+    }
+
     @Test func bothEnginesFollowTheSameWritesAndKeepTheirChains() throws {
         let jo = try #require(try sqlite.account(login: "bruno"))
         for store in [sqlite, postgres] as [any TokenRepository] {
