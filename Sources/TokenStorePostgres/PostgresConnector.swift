@@ -25,13 +25,35 @@ final class PostgresConnector: @unchecked Sendable {
     /// The names of the statements prepared on `connection`. Guarded by `lock`.
     private var prepared: Set<String> = []
 
-    /// Connects at once, so that a wrong URL, password or server is said when the store is opened.
-    init(_ location: PostgresLocation) throws(TokenStoreError) {
+    /// Connects at once, so that a wrong URL, password or server is said when the store is opened; with
+    /// `waitingForServer`, a server that cannot be reached now is left to the first call, which connects again.
+    init(_ location: PostgresLocation, waitingForServer: Bool = false) throws(TokenStoreError) {
         self.location = location
         var logger = Logger(label: "apitokens.postgres")
         logger.logLevel = .critical
         self.logger = logger
-        try withConnection { _ in }
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            _ = try open()
+        } catch where waitingForServer && Self.isUnreachable(error) {
+            return
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// True while a connection is open.
+    var isConnected: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return connection.map { !$0.isClosed } ?? false
+    }
+
+    /// The server could not be reached, or is starting or stopping, rather than refusing who we are or what we asked.
+    private static func isUnreachable(_ error: any Error) -> Bool {
+        if error is TimedOut || isLostConnection(error) { return true }
+        return !(error is PSQLError)
     }
 
     deinit { close() }

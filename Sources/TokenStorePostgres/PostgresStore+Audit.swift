@@ -72,7 +72,8 @@ extension PostgresStore {
 extension PostgresStore {
     /// Walks the whole chain in one snapshot, as SQLite's store does; `knownHead` is a hash `auditHead` gave earlier.
     public func verifyAudit(knownHead: Data?, by actor: Account) throws(TokenStoreError) -> AuditVerification {
-        try connector.withConnection(readOnly: true) { connection in
+        try migrateIfNeeded()
+        return try connector.withConnection(readOnly: true) { connection in
             let db = Transaction(connector: connector, connection: connection)
             try db.rows("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             defer { _ = try? db.rows("COMMIT") }

@@ -30,7 +30,8 @@ extension PostgresStore {
 
     /// A live token's details and its own audit history, from one snapshot; for whoever may see the token now.
     public func story(ofToken id: Int64, historyLimit: Int, by actor: Account) throws(TokenStoreError) -> TokenStory? {
-        try connector.withConnection(readOnly: true) { connection in
+        try migrateIfNeeded()
+        return try connector.withConnection(readOnly: true) { connection in
             let db = Transaction(connector: connector, connection: connection)
             try db.rows("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             defer { _ = try? db.rows("COMMIT") }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import TokenDomain
 import TokenStore
 
@@ -15,18 +16,28 @@ public final class PostgresStore: TokenRepository {
     /// Searches matching up to this many tokens fetch them all and sort them; counts are exact up to it.
     let candidateLimit: Int
 
+    /// False until this store's migrations ran, when it was opened waiting for the server.
+    private let isMigrated: Mutex<Bool>
+
     /// The candidate limit of every store but a test's.
     public static let defaultCandidateLimit = 4_000
 
     /// Connects to the database `location` names and migrates it. With `cachingChecks` (a check service's
     /// readers), a check's facts are kept until any change anywhere, told by `LISTEN`/`NOTIFY`, or a second.
-    /// A small `candidateLimit` makes a test's few tokens take the plans of many.
+    /// A small `candidateLimit` makes a test's few tokens take the plans of many. With `waitingForServer` (a check
+    /// service starting while PostgreSQL is down), a server that cannot be reached yet is connected to and migrated
+    /// on the first call that finds it up; every call before fails as calls fail during an outage.
     public init(_ location: PostgresLocation, clock: any Clock = SystemClock(), cachingChecks: Bool = false,
-                candidateLimit: Int = defaultCandidateLimit) throws(TokenStoreError) {
-        connector = try PostgresConnector(location)
+                candidateLimit: Int = defaultCandidateLimit, waitingForServer: Bool = false) throws(TokenStoreError) {
+        connector = try PostgresConnector(location, waitingForServer: waitingForServer)
         self.clock = clock
         self.candidateLimit = candidateLimit
-        try PostgresSchema.migrate(connector)
+        do {
+            try PostgresSchema.migrate(connector)
+            isMigrated = Mutex(true)
+        } catch where waitingForServer && !connector.isConnected {
+            isMigrated = Mutex(false)
+        }
         if cachingChecks {
             let feed = ChangeFeed.shared(for: location)
             checkCache = (feed, feed.facts)
@@ -60,15 +71,27 @@ public final class PostgresStore: TokenRepository {
         }) ?? false
     }
 
+    /// Applies the migrations once the server answers, for a store opened while it did not.
+    func migrateIfNeeded() throws(TokenStoreError) {
+        let connector = connector
+        try isMigrated.withLock { (migrated: inout Bool) throws(TokenStoreError) in
+            if migrated { return }
+            try PostgresSchema.migrate(connector)
+            migrated = true
+        }
+    }
+
     /// Runs `body` in one write transaction: the connection it passes is in the transaction.
     func write<T>(_ body: (Transaction) throws -> T) throws(TokenStoreError) -> T {
-        try connector.write { connection in try body(Transaction(connector: connector, connection: connection)) }
+        try migrateIfNeeded()
+        return try connector.write { connection in try body(Transaction(connector: connector, connection: connection)) }
     }
 
     /// Runs `body`, which only reads, on the connection outside any transaction: each statement reads its own
     /// snapshot.
     func read<T>(_ body: (Transaction) throws -> T) throws(TokenStoreError) -> T {
-        try connector.withConnection(readOnly: true) { connection in try body(Transaction(connector: connector, connection: connection)) }
+        try migrateIfNeeded()
+        return try connector.withConnection(readOnly: true) { connection in try body(Transaction(connector: connector, connection: connection)) }
     }
 }
 

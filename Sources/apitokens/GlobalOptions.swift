@@ -25,13 +25,14 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the store the options name, with the access asked for: PostgreSQL for a `postgresql://` URL, else the
     /// SQLite file at the path.
     /// `cachingChecks` is for a check service's readers: on PostgreSQL they keep facts until told of a change.
-    func openStore(_ access: StoreAccess, clock: any Clock = SystemClock(), cachingChecks: Bool = false) throws(TokenStoreError) -> any TokenRepository {
+    func openStore(_ access: StoreAccess, clock: any Clock = SystemClock(), cachingChecks: Bool = false,
+                   waitingForServer: Bool = false) throws(TokenStoreError) -> any TokenRepository {
         if PostgresLocation.isOtherURL(databasePath) {
             throw .cannotOpen(path: databasePath, reason: "apitokens keeps its tokens in a SQLite file or a postgresql:// database, not this kind of URL")
         }
         if PostgresLocation.isURL(databasePath) {
             return try PostgresStore(PostgresLocation(parsing: databasePath, osUser: OSUser.current.login), clock: clock,
-                                     cachingChecks: cachingChecks)
+                                     cachingChecks: cachingChecks, waitingForServer: waitingForServer)
         }
         return try TokenStore(path: databasePath, access: access, clock: clock)
     }

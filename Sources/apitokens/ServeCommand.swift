@@ -84,8 +84,9 @@ extension APITokens {
             var logger = Logger(label: "apitokens.serve")
             logger.logLevel = .notice
             let keys = try LeakReportKeys(specifications: leakKeys)
+            // A check service may start before its database: it answers 503 until PostgreSQL answers.
             let service = try CheckService(opening: { access throws(TokenStoreError) in
-                                               try global.openStore(access, cachingChecks: access == .check) },
+                                               try global.openStore(access, cachingChecks: access == .check, waitingForServer: true) },
                                            trusting: proxies, leakKeys: keys, logger: logger)
             let tls = tlsCert.flatMap { cert in tlsKey.map { CheckServer.TLSFiles(certificate: cert, key: $0) } }
             let server = try CheckServer(service: service, addresses: addresses, tls: tls, logger: logger)

@@ -84,6 +84,24 @@ struct PostgresServiceTests {
         #expect(try status(second, secret) == 401)
     }
 
+    @Test func aServeStartedWhileTheServerIsDownAnswers503UntilItIsUp() throws {
+        let server = try OwnServer()
+        let secret = try apitokens(["token", "create", "--name", "Edge proxy", "--team", "Default"], on: server.url).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try server.crash()
+        // As after a reboot that brought the host up before the database.
+        let serve = try ServeProcess(database: server.url)
+        #expect(try status(serve, secret) == 503)
+        #expect(try HTTPExchange.get(serve.url("/healthz")).status == 503)
+        try server.start()
+        #expect(try status(serve, secret) == 204)
+        #expect(try HTTPExchange.get(serve.url("/healthz")).status == 200)
+        // A wrong database is still said at once, not waited for.
+        var wrong = URLComponents(string: server.url)
+        wrong?.path = "/no_such_database"
+        #expect(throws: ServeProcess.ServeDidNotStart.self) { try ServeProcess(database: wrong?.string ?? "") }
+    }
+
     @Test func aServerKilledMidWriteLosesNothingReportedDone() throws {
         let server = try OwnServer()
         #expect(try apitokens(["team", "list"], on: server.url).status == 0)
