@@ -249,6 +249,8 @@ final class PostgresConnector: @unchecked Sendable {
                 case "3D000": return .cannotOpen(path: "\(location)", reason: "there is no database '\(location.database)' on that server")
                 case "23505": return .duplicate("already exists: \(error.serverInfo?[.detail] ?? message)")
                 case "40001", "40P01": return .conflict("another change got there first; nothing was changed, try again")
+                case "55P03":
+                    return .conflict("another session's transaction holds a lock this needs (\(message)); nothing was changed, try again once it ends")
                 case let state where state.hasPrefix("57P"), let state where state.hasPrefix("08"):
                     return .database("PostgreSQL at \(location) is unavailable (\(message)); nothing was changed")
                 default: return .database("PostgreSQL error: \(message); nothing was changed")

@@ -37,6 +37,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
               let url = URLComponents(string: text) else {
             throw bad("not a PostgreSQL URL; write postgresql://USER@HOST:PORT/DBNAME or postgresql:///DBNAME?host=/socket/dir")
         }
+        let parts = [url.path, url.user, url.password, url.host] + (url.queryItems ?? []).map(\.value)
+        guard !parts.contains(where: { $0?.contains("\u{0}") == true }) else { throw bad("the URL holds a NUL character (%00)") }
         var socketDirectory: String?
         for item in url.queryItems ?? [] {
             switch item.name {

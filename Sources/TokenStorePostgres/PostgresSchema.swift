@@ -217,6 +217,9 @@ enum PostgresSchema {
     /// apitokens migrated further.
     static func migrate(_ connector: PostgresConnector) throws(TokenStoreError) {
         try connector.write { connection in
+            // An upgrade's locks wait a little for another session's transaction, not for ever: meanwhile every
+            // reader of the table queues behind them. Building an index on many rows takes as long as it takes.
+            try connector.run("SET LOCAL lock_timeout = '2s'", on: connection)
             try connector.run("CREATE TABLE IF NOT EXISTS apitokens_migration (name TEXT PRIMARY KEY)", on: connection)
             let applied = Set(try connector.run("SELECT name FROM apitokens_migration", on: connection)
                 .map { try $0.decode(String.self) })
@@ -231,7 +234,7 @@ enum PostgresSchema {
             }
             for migration in migrations where !applied.contains(migration.name) {
                 for statement in statements(of: migration.sql) {
-                    try connector.run(PostgresQuery(unsafeSQL: statement), on: connection)
+                    try connector.run(PostgresQuery(unsafeSQL: statement), on: connection, deadline: .minutes(30))
                 }
                 try connector.run("INSERT INTO apitokens_migration (name) VALUES (\(migration.name))", on: connection)
             }

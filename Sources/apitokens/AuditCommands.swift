@@ -27,7 +27,7 @@ extension APITokens.Audit {
             abstract: "Show the audit log, newest first; filters combine.",
             discussion: "Example: apitokens audit --actor jo --action revoke --since 2026-11-01 --json")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "At most this many events.") var limit: Int?
+        @Option(parsing: .unconditional, help: "At most this many events.") var limit: Int?
         @Option(help: "Only events about this token id.") var token: Int64?
         @Option(help: "Only events by this login.") var actor: String?
         @Option(help: "Only events of this action (create, edit, refresh, roll, revoke, end-grace, policy, …).") var action: String?

@@ -86,7 +86,7 @@ extension APITokens.TokenCommand {
         @Option(name: .customLong("expires-within"),
                 help: ArgumentHelp("Only tokens that expire within this (Nh or Nd), as notify warns of them.", valueName: "duration"))
         var expiresWithin: String?
-        @Option(help: "At most this many tokens.") var limit: Int?
+        @Option(parsing: .unconditional, help: "At most this many tokens.") var limit: Int?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -244,7 +244,7 @@ extension APITokens.TokenCommand {
                 help: ArgumentHelp("Bulk: tokens never used, or last used longer ago than this (Nh or Nd).", valueName: "duration"))
         var unusedFor: String?
         @Option(help: "Bulk: tokens of this status.") var status: RevocableStatus?
-        @Option(help: "Bulk: only tokens whose name or creator contains this text (one or two characters: starts with it).")
+        @Option(help: "Bulk, with --unused-for or --status: only those whose name or creator contains this text (one or two characters: starts with it).")
         var search: String?
         @Flag(help: "Bulk: list what would be revoked and change nothing.") var dryRun = false
         @Flag(help: "Do not ask for confirmation.") var yes = false

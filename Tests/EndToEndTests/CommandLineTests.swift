@@ -120,6 +120,8 @@ struct CommandLineTests {
     @Test(arguments: Engine.available) func listingsSortFilterAndLimitAsJSON(_ engine: Engine) throws {
         cli.use(engine)
         try cli.seedDemo()
+        let negative = try cli.run(["token", "list", "--all", "--limit", "-1"])
+        #expect(negative.status != 0 && negative.stderr.contains("--limit must be at least 1"), "\(negative.stderr)")
         let listed = try cli.run(["token", "list", "--all", "--sort", "expires", "--limit", "5", "--json"])
         let tokens = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(tokens.count == 5)

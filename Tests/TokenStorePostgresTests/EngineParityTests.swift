@@ -117,8 +117,8 @@ struct EngineParityTests {
         }
     }
 
-    @Test func aVersionTwoDatabaseGetsItsNamesOnOpening() throws {
-        // The organisation as apitokens with migrations v1 and v2 left it: no table of names, the old indexes.
+    /// The organisation as apitokens with migrations v1 and v2 left it: no table of names, the old indexes.
+    func rollBackToVersionTwo() {
         ScratchPostgres.psql(database.url, """
             DROP TRIGGER token_name_insert ON token; DROP TRIGGER token_name_update ON token; DROP FUNCTION token_name_follow;
             DROP TABLE token_name; DROP INDEX token_live_by_name_and_sorts; DROP INDEX token_personal_by_team;
@@ -126,6 +126,35 @@ struct EngineParityTests {
             CREATE INDEX token_live_name_trigrams ON token USING gin (nameKey gin_trgm_ops) WHERE revokedAt IS NULL;
             DELETE FROM apitokens_migration WHERE name = 'v3-search-by-distinct-name'
             """)
+    }
+
+    @Test func anUpgradeWaitsBrieflyForAnotherSessionsTransactionAndChangesNothing() throws {
+        rollBackToVersionTwo()
+        // A report, or pg_dump, reading the table in a long transaction.
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        reader.arguments = [database.url, "-qAtc", "BEGIN; SELECT count(*) FROM token; SELECT pg_sleep(8); COMMIT;"]
+        reader.standardOutput = FileHandle.nullDevice
+        try reader.run()
+        defer { reader.terminate(); reader.waitUntilExit() }
+        usleep(500_000)
+        let location = try PostgresLocation(parsing: database.url, osUser: "root")
+        let started = Date()
+        do {
+            _ = try PostgresStore(location, clock: FixedClock(Self.start))
+            Issue.record("the upgrade went ahead under another session's lock")
+        } catch {
+            #expect("\(error)".contains("holds a lock this needs") && "\(error)".contains("nothing was changed"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 6, "it waited for the other transaction instead of a moment")
+        #expect(ScratchPostgresProbe.value(on: database.url, "SELECT count(*) FROM pg_class WHERE relname = 'token_name'") == "0")
+        reader.waitUntilExit()
+        _ = try PostgresStore(location, clock: FixedClock(Self.start))
+        #expect(ScratchPostgresProbe.value(on: database.url, "SELECT count(*) FROM pg_class WHERE relname = 'token_name'") == "1")
+    }
+
+    @Test func aVersionTwoDatabaseGetsItsNamesOnOpening() throws {
+        rollBackToVersionTwo()
         #expect(ScratchPostgresProbe.value(on: database.url, "SELECT count(*) FROM pg_class WHERE relname = 'token_name'") == "0")
         let location = try PostgresLocation(parsing: database.url, osUser: "root")
         let upgraded = try PostgresStore(location, clock: FixedClock(Self.start), candidateLimit: 3)

@@ -38,6 +38,7 @@ struct PostgresLocationTests {
         ("postgresql://root:hunter2@[::1/db", "not a PostgreSQL URL"),
         ("postgresql://db/t?password=hunter2", "unknown URL parameter 'password'"),
         ("POSTGRESQL:/tokens", "not a PostgreSQL URL"),
+        ("postgresql://ops:hunter2@db/apitokens%00test", "NUL character"),
     ])
     func aBadURLIsOneLineThatNeverShowsThePassword(url: String, reason: String) {
         #expect(throws: TokenStoreError.self) { try PostgresLocation(parsing: url, osUser: "jo") }
