@@ -78,28 +78,35 @@ extension AppModel {
             case .up:
                 if let previous = try window.before(table.rows.first, limit: 1).first, !table.rows.isEmpty {
                     state.table.rows = [previous] + table.rows.dropLast(table.rows.count >= table.pageSize ? 1 : 0)
+                } else {
+                    state.table.beginsAtTop = true
                 }
             case .down:
                 if let next = try window.after(table.rows.last, limit: 1).first, !table.rows.isEmpty {
-                    state.table.rows = table.rows.dropFirst(table.rows.count >= table.pageSize ? 1 : 0) + [next]
+                    let scrolls = table.rows.count >= table.pageSize
+                    state.table.rows = table.rows.dropFirst(scrolls ? 1 : 0) + [next]
                     state.table.selection = state.table.rows.count - 1
+                    if scrolls { state.table.beginsAtTop = false }
                 }
             case .pageDown:
                 let next = try window.after(table.rows.last, limit: table.pageSize)
                 if table.rows.isEmpty { return }
                 state.table.rows = Array((table.rows + next).suffix(table.pageSize))
                 if next.count < table.pageSize { state.table.selection = state.table.rows.count - 1 }
+                if state.table.rows.first != table.rows.first { state.table.beginsAtTop = false }
             case .pageUp:
                 let previous = try window.before(table.rows.first, limit: table.pageSize)
                 if table.rows.isEmpty { return }
                 state.table.rows = Array((previous + table.rows).prefix(table.pageSize))
-                if previous.count < table.pageSize { state.table.selection = 0 }
+                if previous.count < table.pageSize { state.table.selection = 0; state.table.beginsAtTop = true }
             case .home:
                 state.table.rows = try window.first()
                 state.table.selection = 0
+                state.table.beginsAtTop = true
             case .end:
                 state.table.rows = try window.last()
                 state.table.selection = max(0, state.table.rows.count - 1)
+                state.table.beginsAtTop = state.table.rows.count < table.pageSize
             }
         }
     }
@@ -114,7 +121,7 @@ extension AppModel {
     /// Refetches what is on screen where it is: after a change, on the idle timer, on a resize.
     func reloadInPlace() {
         guard !state.onAuditLog else { return reloadAudit(keepSelection: true) }
-        reloadTable(anchor: state.table.rows.first, inPlace: true)
+        reloadTable(anchor: state.table.beginsAtTop ? nil : state.table.rows.first, inPlace: true)
     }
 
     /// Refetches the visible rows from `anchor` on, keeping the selected token selected when it is still there; with
@@ -132,11 +139,12 @@ extension AppModel {
             notify("The search changed: the marks made with A were cleared")
         }
         perform {
-            if anchor == nil {
-                (state.table.rows, state.table.total) = try window.firstWithCount()
-            } else {
-                state.table.rows = try window.starting(at: anchor)
+            if let anchor {
+                (state.table.rows, state.table.beginsAtTop) = try window.starting(at: anchor)
                 state.table.total = try store.count(matching: tableFilter, by: state.actor)
+            } else {
+                (state.table.rows, state.table.total) = try window.firstWithCount()
+                state.table.beginsAtTop = true
             }
             if let selectedID, let index = state.table.rows.firstIndex(where: { $0.id == selectedID }) {
                 state.table.selection = index

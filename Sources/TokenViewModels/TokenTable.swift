@@ -21,6 +21,9 @@ public struct TokenTable: Hashable, Sendable {
     public internal(set) var total = TokenCount.exact(0)
     /// How many rows fit on screen.
     public internal(set) var pageSize = 10
+    /// True when the first row on screen was the first of the list when read: a reload in place then starts at the
+    /// top, so that a token added above shows, rather than holding the old first row there.
+    public internal(set) var beginsAtTop = true
 
     /// Whether the row shows as marked.
     public func isMarked(_ token: Token) -> Bool {
@@ -62,16 +65,19 @@ struct TableWindow {
         try store.tokens(matching: filter, order: order, before: nil, limit: size, by: actor)
     }
 
-    /// A full window starting at `anchor` (or the row that took its place), filled backwards at the end.
-    func starting(at anchor: Token?) throws(TokenStoreError) -> [Token] {
-        guard let anchor else { return try first() }
+    /// A full window starting at `anchor` (or the row that took its place), filled backwards at the end, and
+    /// whether it begins at the top of the list.
+    func starting(at anchor: Token) throws(TokenStoreError) -> (rows: [Token], atTop: Bool) {
         let previous = try store.tokens(matching: filter, order: order, before: anchor, limit: 1, by: actor).first
         var rows = try store.tokens(matching: filter, order: order, after: previous, limit: size, by: actor)
+        var atTop = previous == nil
         if rows.count < size {
-            let before = try store.tokens(matching: filter, order: order, before: rows.first, limit: size - rows.count, by: actor)
+            let missing = size - rows.count
+            let before = try store.tokens(matching: filter, order: order, before: rows.first, limit: missing, by: actor)
             rows = before + rows
+            atTop = atTop || before.count < missing
         }
-        return rows
+        return (rows, atTop)
     }
 
     func after(_ token: Token?, limit: Int) throws(TokenStoreError) -> [Token] {

@@ -117,6 +117,31 @@ struct AppModelTests {
 
     /// Characters that join the one before them (a ZWJ, a skin tone, a flag's second half, Hangul jamo) never
     /// leave the cursor past the end of the text, wherever they are typed.
+    /// Another process makes a token that sorts first: a table showing the top of the list shows it at the next idle
+    /// reload, while a table scrolled down keeps its rows where they are.
+    @Test(arguments: Engine.available) func anIdleReloadAtTheTopShowsATokenMadeElsewhereAbove(_ engine: Engine) throws {
+        let shared = try SharedDemoFixture(engine, tokens: 60)
+        let model = AppModel(store: shared.store, actor: shared.admin, clipboard: RecordingClipboard(), width: 120, height: 24)
+        let team = try #require(try shared.other.teams().first)
+        func make(_ name: String) throws -> Token {
+            try shared.other.create(TokenDraft(name: name, kind: .admin, teamID: team.id, permissions: PermissionSet([.readSite])),
+                                    by: shared.admin).0
+        }
+        let first = try #require(model.state.table.rows.first)
+        let made = try make("Made elsewhere")
+        model.send(.reload)
+        #expect(model.state.table.rows.first?.id == made.id, "the new newest token is not on screen")
+        #expect(model.state.table.rows.dropFirst().first?.id == first.id)
+
+        model.send(.table(.move(.pageDown)))
+        let scrolled = try #require(model.state.table.rows.first)
+        _ = try make("Made while scrolled")
+        model.send(.reload)
+        #expect(model.state.table.rows.first?.id == scrolled.id, "a scrolled table jumped")
+        model.send(.table(.move(.home)))
+        #expect(model.state.table.rows.first?.name == "Made while scrolled")
+    }
+
     @Test func textFieldsSurviveCharactersThatJoinTheOneBefore() {
         var field = TextField(limit: 100)
         for character in ["a", "\u{200D}", "b", "👍", "\u{1F3FD}", "x", "🇫", "🇷", "x", "\u{1100}", "\u{1161}", "x"] {
