@@ -58,7 +58,11 @@ public final class CheckService: Sendable {
         router.post("refresh") { request, context in self.refresh(request, context) }
         if !leakKeys.isEmpty { router.post("leaked") { request, _ in try await self.leaked(request) } }
         router.get("healthz") { _, _ in
-            try await self.offServerWait { Response(status: self.reader.isHealthy() ? .ok : .serviceUnavailable) }
+            try await self.offServerWait {
+                guard let problem = self.reader.healthProblem() else { return Response(status: .ok) }
+                self.outage.report(problem, to: self.logger)
+                return Response(status: .serviceUnavailable)
+            }
         }
         router.get("metrics") { _, _ in
             var headers = HTTPFields()

@@ -12,8 +12,8 @@ public protocol TokenRepository: AnyObject, Sendable {
     /// True when each call waits on a server (PostgreSQL) rather than on this host's CPU and disk (SQLite): a
     /// check service then runs calls off its request threads, on more connections, so that waits overlap.
     var waitsOnServer: Bool { get }
-    /// True while the store can answer: a check answers 503 otherwise.
-    func isHealthy() -> Bool
+    /// Nil while the store can answer, else why not in one line: a check answers 503 meanwhile.
+    func healthProblem() -> String?
     /// Lets go of the connection now, rather than when the last reference goes.
     func close()
 

@@ -91,10 +91,15 @@ extension TokenStore {
         }
     }
 
-    /// Whether the database answers a query on the token table now, from the file its path names.
-    public func isHealthy() -> Bool {
-        guard stillNamesItsFile else { return false }
-        return (try? read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM token LIMIT 1)") }) != nil
+    /// Nil while the database answers a query on the token table, from the file its path names; else why not.
+    public func healthProblem() -> String? {
+        guard stillNamesItsFile else { return "the database file at \(path) was replaced or removed" }
+        do {
+            _ = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM token LIMIT 1)") }
+            return nil
+        } catch {
+            return error.description
+        }
     }
 
     /// Runs `body` in a write transaction when no other connection holds the write lock; otherwise, or on any

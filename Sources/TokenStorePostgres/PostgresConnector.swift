@@ -257,6 +257,10 @@ final class PostgresConnector: @unchecked Sendable {
                 }
             }
             switch error.code {
+            case .authMechanismRequiresPassword:
+                return .cannotOpen(path: "\(location)", reason: "the server asks for a password and the URL gives none; write postgresql://USER:PASSWORD@HOST/DBNAME")
+            case .unsupportedAuthMechanism:
+                return .cannotOpen(path: "\(location)", reason: "the server asks for a kind of login this build does not speak; allow scram-sha-256, md5 or trust for this user")
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
                 let cause = error.underlying.map { Self.describe($0) } ?? "the connection was closed"
                 return .database("PostgreSQL at \(location) is unreachable: \(cause); nothing was changed")

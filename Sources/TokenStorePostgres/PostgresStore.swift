@@ -62,13 +62,15 @@ public final class PostgresStore: TokenRepository {
     /// Lets go of the connection now; a later call connects again.
     public func close() { connector.close() }
 
-    /// True while a check can be answered: the check's own statement runs (for a hash no token has), so a
-    /// schema a check cannot read is unhealthy, not only a server that is down.
-    public func isHealthy() -> Bool {
-        (try? read { db in
-            _ = try db.checkFacts(hash: Data(count: 32))
-            return true
-        }) ?? false
+    /// Nil while a check can be answered, else why not: the check's own statement runs (for a hash no token has),
+    /// so a schema a check cannot read is unhealthy, not only a server that is down.
+    public func healthProblem() -> String? {
+        do {
+            _ = try read { db in try db.checkFacts(hash: Data(count: 32)) }
+            return nil
+        } catch {
+            return error.description
+        }
     }
 
     /// Applies the migrations once the server answers, for a store opened while it did not.

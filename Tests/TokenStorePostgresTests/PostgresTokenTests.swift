@@ -170,7 +170,7 @@ struct PostgresTokenTests {
         guard case .active = try store.check(secret, VerificationRequest(), at: nil) else {
             Issue.record("the check did not prepare its statement anew"); return
         }
-        #expect(store.isHealthy())
+        #expect(store.healthProblem() == nil)
     }
 
     @Test func aRollWithAGraceKeepsTheOldSecretUntilItEnds() throws {
