@@ -16,16 +16,24 @@ struct ListPlan {
     /// A condition on `token` rows, appended after WHERE with its arguments bound.
     typealias Condition = (inout SQLBuilder) -> Void
 
-    /// Every listed row passes this, and only those: for bulk work, which reads in id order.
-    let condition: Condition
     /// The conditions whose rows, together, are the list, each read on its own and merged.
     let branches: [Condition]
     /// Under the Name sort, the matching names in order, and the branches that read the tokens of some of them.
     let seek: NameSeek?
-    /// The count, when it is known without reading token rows.
-    let knownCount: TokenCount?
+    /// Where the count comes from: the tally, the search's own probe, or counting the branches' rows.
+    let count: CountSource
     /// Candidates up to this many are fetched and sorted; counts are exact up to it.
     let candidateLimit: Int
+
+    /// How a plan's count is had, so that a page alone reads nothing for it.
+    enum CountSource {
+        /// Live tokens in all, or one owner's personal ones, from the tally the writing transactions keep.
+        case tally(personalOwner: Int64?)
+        /// Known from the search's probe of names.
+        case known(TokenCount)
+        /// Each branch's rows counted up to the candidate limit.
+        case counted
+    }
 
     /// The matching names of a Name-sorted search, each with its live tokens.
     struct NameSeek {
@@ -44,25 +52,25 @@ extension Transaction {
         let needle = filter.needle
         let plain = filter.status == nil && filter.unusedFor == nil && filter.expiresWithin == nil && !filter.breaksPolicy
         guard !needle.isEmpty else {
-            let known: TokenCount? = plain ? .exact(try liveCount(personalOwner: filter.personalOwnerID)) : nil
-            return ListPlan(condition: base, branches: [base], seek: nil, knownCount: known, candidateLimit: limit)
+            return ListPlan(branches: [base], seek: nil,
+                            count: plain ? .tally(personalOwner: filter.personalOwnerID) : .counted, candidateLimit: limit)
         }
         let search = try PostgresSearch(self, needle: needle, personalOwner: filter.personalOwnerID,
                                         readingNames: order?.sort == .name, candidateLimit: limit)
+        let match = search.match
         func and(_ test: @escaping ListPlan.Condition) -> ListPlan.Condition {
             { sql in base(&sql); sql.append(" AND "); test(&sql) }
         }
-        let condition = and(search.test(search.nameTest(.pattern)))
         if !search.isDense {
             // A rare search: the tokens of its names, and its creators', few enough to sort.
-            var branches = search.named > 0 ? [and(search.nameTest(.subquery))] : []
-            if !search.creators.isEmpty { branches.append(and(search.creatorTest)) }
+            var branches = search.named > 0 ? [and(match.nameTest(.subquery))] : []
+            if !search.creators.isEmpty { branches.append(and(match.creatorTest)) }
             // Then the names' own counts are the count, when nothing else matches or narrows.
-            let counted = search.creators.isEmpty && plain && filter.personalOwnerID == nil
-            return ListPlan(condition: condition, branches: branches, seek: nil, knownCount: counted ? .exact(search.named) : nil,
-                            candidateLimit: limit)
+            let fromNames = search.creators.isEmpty && plain && filter.personalOwnerID == nil
+            return ListPlan(branches: branches, seek: nil,
+                            count: fromNames ? .known(.exact(search.named)) : .counted, candidateLimit: limit)
         }
-        let known: TokenCount? = plain && filter.personalOwnerID == nil ? .atLeast(limit + 1) : nil
+        let count: ListPlan.CountSource = plain && filter.personalOwnerID == nil ? .known(.atLeast(limit + 1)) : .counted
         let separateCreators = filter.personalOwnerID == nil && (1...ListPlan.mostCreatorBranches).contains(search.creators.count)
         // Each creator's tokens of each kind they hold: one range of the owner index under the Owner sort, and
         // their own personal index, or a walk dense with them, under the others.
@@ -76,19 +84,29 @@ extension Transaction {
             }
         }
         func branches(_ names: @escaping ListPlan.Condition) -> [ListPlan.Condition] {
-            guard separateCreators else { return [and(search.test(names))] }
+            guard separateCreators else { return [and(match.test(names))] }
             return (search.named > 0 ? [and(names)] : []) + creatorBranches
         }
         // With creators tested in the same condition, a walk of the name index is the plan anyway.
         let seek = separateCreators || search.creators.isEmpty ? search.names.map { names in
-            ListPlan.NameSeek(names: names, branches: { chunk in branches(search.nameTest(.list(chunk))) })
+            ListPlan.NameSeek(names: names, branches: { chunk in branches(match.nameTest(.list(chunk))) })
         } : nil
-        return ListPlan(condition: condition, branches: branches(search.nameTest(.pattern)), seek: seek, knownCount: known,
+        return ListPlan(branches: branches(match.nameTest(.pattern)), seek: seek, count: count,
                         candidateLimit: limit)
     }
 
+    /// Every row of `filter` passes this, and only those: the condition alone, for bulk work in id order, with no
+    /// probe of names or tallies to plan a page.
+    func matchCondition(_ filter: TokenFilter, now: Int64) throws -> ListPlan.Condition {
+        let base = try baseCondition(filter, now: now)
+        guard !filter.needle.isEmpty else { return base }
+        let match = try SearchMatch(self, needle: filter.needle)
+        let test = match.test(match.nameTest(.pattern))
+        return { sql in base(&sql); sql.append(" AND "); test(&sql) }
+    }
+
     /// Live tokens in all, or one owner's live personal tokens, from the tally kept by the writing transactions.
-    private func liveCount(personalOwner owner: Int64?) throws -> Int {
+    func liveCount(personalOwner owner: Int64?) throws -> Int {
         var sql = SQLBuilder("SELECT coalesce(sum(live), 0)::BIGINT FROM token_tally")
         if let owner { sql.append(" WHERE kind = 'personal' AND ownerId = "); sql.bind(owner) }
         return Int(try value(sql.query, as: Int64.self) ?? 0)
@@ -130,89 +148,42 @@ extension Transaction {
     }
 }
 
-/// A search needle against the store: the creators it matches, and how many distinct live names it matches, from
-/// the `token_name` table (as on SQLite: shorter than a trigram matches the start of a name, else anywhere in it).
-struct PostgresSearch {
-    /// An account whose login or display name matches, with the kinds of live token it holds.
-    struct Creator {
-        let id: Int64
-        let login: String
-        let kinds: [TokenKind]
-    }
-
+/// What a search needle matches, as SQL: names by a LIKE pattern (as on SQLite: shorter than a trigram matches the
+/// start of a name, else anywhere in it), and the accounts whose login or display name holds it.
+struct SearchMatch {
     /// How a condition names the matching names: by the LIKE pattern; through the distinct names' trigram index;
     /// or as a list of some of them.
     enum NameForm { case pattern, subquery, list([String]) }
 
-    let creators: [Creator]
-    /// Live tokens holding the matching names, counted through the first `candidateLimit` and one names.
-    let named: Int
-    /// True when more tokens match, by name or creator, than are fetched and sorted.
-    let isDense: Bool
-    /// The matching names in byte order, when asked for, the needle is a trigram or longer, and they are at most
-    /// `namesPerCandidate` per candidate.
-    let names: [(key: String, live: Int)]?
+    /// The accounts whose login or display name matches.
+    let accounts: [(id: Int64, login: String)]
     /// The LIKE pattern of the needle: its start, or anywhere.
-    private let pattern: String
-    private let isShort: Bool
+    let pattern: String
+    let isShort: Bool
 
-    /// Beyond this many matching names per candidate, a Name-sorted walk tests each row instead of seeking to each name.
-    static let namesPerCandidate = 2
-
-    init(_ db: Transaction, needle: String, personalOwner: Int64?, readingNames: Bool, candidateLimit limit: Int) throws {
-        isShort = needle.unicodeScalars.count < 3
+    init(_ db: Transaction, needle: String) throws {
+        let short = needle.unicodeScalars.count < 3
         let escaped = needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
-        pattern = isShort ? escaped + "%" : "%" + escaped + "%"
-        let short = isShort
-        let accounts = try db.rows("SELECT id, login, name FROM account").compactMap { row -> (Int64, String)? in
+        isShort = short
+        pattern = short ? escaped + "%" : "%" + escaped + "%"
+        accounts = try db.rows("SELECT id, login, name FROM account").compactMap { row -> (id: Int64, login: String)? in
             let (id, login, name) = try row.decode((Int64, String, String).self)
             let texts = [Naming.uniquenessKey(login), Naming.uniquenessKey(name)]
             return texts.contains { short ? $0.hasPrefix(needle) : $0.contains(needle) } ? (id, login) : nil
         }
-        var creators: [Creator] = []
-        var created = 0
-        if !accounts.isEmpty {
-            var sql = SQLBuilder("SELECT ownerId, kind, live FROM token_tally WHERE live > 0 AND ownerId = ANY(")
-            sql.bind(accounts.map(\.0)); sql.append(")")
-            if let owner = personalOwner { sql.append(" AND kind = 'personal' AND ownerId = "); sql.bind(owner) }
-            sql.append(" ORDER BY ownerId, kind")
-            var kinds: [Int64: [TokenKind]] = [:]
-            for row in try db.rows(sql.query) {
-                let (owner, kind, live) = try row.decode((Int64, String, Int64).self)
-                kinds[owner, default: []].append(TokenKind(rawValue: kind) ?? .personal)
-                created += Int(live)
-            }
-            creators = accounts.map { Creator(id: $0.0, login: $0.1, kinds: kinds[$0.0] ?? []) }
-        }
-        self.creators = creators
-        // Every name is held by a live token, so the first candidate limit and one names decide whether the names'
-        // tokens are few. The LIMIT keeps the planner on the trigram index; the names are sorted after it.
-        let mostNames = limit * Self.namesPerCandidate
-        let reads = readingNames && !isShort ? mostNames + 1 : limit + 1
-        var sql = SQLBuilder("SELECT nameKey, live FROM (SELECT nameKey, live FROM token_name WHERE nameKey LIKE ")
-        sql.bind(pattern); sql.append(" ESCAPE '\\' LIMIT \(reads)) AS found")
-        if readingNames && !isShort { sql.append(" ORDER BY nameKey") }
-        let found = try db.rows(sql.query).map { row in
-            let (key, live) = try row.decode((String, Int64).self)
-            return (key: key, live: Int(live))
-        }
-        named = found.prefix(limit + 1).reduce(0) { $0 + $1.live }
-        names = readingNames && !isShort && found.count <= mostNames ? found : nil
-        // On the personal tab the names' tokens are counted over every owner: a bound of the owner's.
-        isDense = found.count > limit || named + created > limit
     }
 
     /// True for a row whose name, tested by `names`, or creator matches.
     func test(_ names: @escaping ListPlan.Condition) -> ListPlan.Condition {
-        guard !creators.isEmpty else { return names }
+        guard !accounts.isEmpty else { return names }
         let creator = creatorTest
         return { sql in sql.append("("); names(&sql); sql.append(" OR "); creator(&sql); sql.append(")") }
     }
 
     /// True for a row of a matching creator.
     var creatorTest: ListPlan.Condition {
-        let ids = creators.map(\.id)
+        let ids = accounts.map(\.id)
         return { sql in sql.append("token.ownerId = ANY("); sql.bind(ids); sql.append(")") }
     }
 
@@ -231,5 +202,65 @@ struct PostgresSearch {
             // A start is one range of the name index, which the planner sees in the pattern.
             return { sql in sql.append("token.nameKey LIKE "); sql.bind(pattern); sql.append(" ESCAPE '\\'") }
         }
+    }
+}
+
+/// A search probed for its plan: the kinds of token each matching creator holds, and how many live tokens the
+/// matching distinct names hold, from the tally and the `token_name` table.
+struct PostgresSearch {
+    /// An account whose login or display name matches, with the kinds of live token it holds.
+    struct Creator {
+        let id: Int64
+        let login: String
+        let kinds: [TokenKind]
+    }
+
+    let match: SearchMatch
+    let creators: [Creator]
+    /// Live tokens holding the matching names, counted through the first `candidateLimit` and one names.
+    let named: Int
+    /// True when more tokens match, by name or creator, than are fetched and sorted.
+    let isDense: Bool
+    /// The matching names in byte order, when asked for, the needle is a trigram or longer, and they are at most
+    /// `namesPerCandidate` per candidate.
+    let names: [(key: String, live: Int)]?
+
+    /// Beyond this many matching names per candidate, a Name-sorted walk tests each row instead of seeking to each name.
+    static let namesPerCandidate = 2
+
+    init(_ db: Transaction, needle: String, personalOwner: Int64?, readingNames: Bool, candidateLimit limit: Int) throws {
+        let match = try SearchMatch(db, needle: needle)
+        self.match = match
+        var creators: [Creator] = []
+        var created = 0
+        if !match.accounts.isEmpty {
+            var sql = SQLBuilder("SELECT ownerId, kind, live FROM token_tally WHERE live > 0 AND ownerId = ANY(")
+            sql.bind(match.accounts.map(\.id)); sql.append(")")
+            if let owner = personalOwner { sql.append(" AND kind = 'personal' AND ownerId = "); sql.bind(owner) }
+            sql.append(" ORDER BY ownerId, kind")
+            var kinds: [Int64: [TokenKind]] = [:]
+            for row in try db.rows(sql.query) {
+                let (owner, kind, live) = try row.decode((Int64, String, Int64).self)
+                kinds[owner, default: []].append(TokenKind(rawValue: kind) ?? .personal)
+                created += Int(live)
+            }
+            creators = match.accounts.map { Creator(id: $0.id, login: $0.login, kinds: kinds[$0.id] ?? []) }
+        }
+        self.creators = creators
+        // Every name is held by a live token, so the first candidate limit and one names decide whether the names'
+        // tokens are few. The LIMIT keeps the planner on the trigram index; the names are sorted after it.
+        let listsNames = readingNames && !match.isShort
+        let mostNames = limit * Self.namesPerCandidate
+        var sql = SQLBuilder("SELECT nameKey, live FROM (SELECT nameKey, live FROM token_name WHERE nameKey LIKE ")
+        sql.bind(match.pattern); sql.append(" ESCAPE '\\' LIMIT \((listsNames ? mostNames : limit) + 1)) AS found")
+        if listsNames { sql.append(" ORDER BY nameKey") }
+        let found = try db.rows(sql.query).map { row in
+            let (key, live) = try row.decode((String, Int64).self)
+            return (key: key, live: Int(live))
+        }
+        named = found.prefix(limit + 1).reduce(0) { $0 + $1.live }
+        names = listsNames && found.count <= mostNames ? found : nil
+        // On the personal tab the names' tokens are counted over every owner: a bound of the owner's.
+        isDense = found.count > limit || named + created > limit
     }
 }

@@ -53,7 +53,7 @@ extension PostgresStore {
         return try read { db in
             try db.authoriseList(filter, by: actor)
             var sql = SQLBuilder("SELECT count(*) FROM token WHERE ")
-            try db.appendCondition(filter, now: now, to: &sql)
+            try db.matchCondition(filter, now: now)(&sql)
             return Int(try db.value(sql.query, as: Int64.self) ?? 0)
         }
     }
@@ -72,7 +72,7 @@ extension PostgresStore {
             try db.authoriseList(filter, by: actor)
             let actor = try db.currentActor(actor)
             var sql = SQLBuilder("SELECT \(Transaction.tokenColumns) FROM token WHERE ")
-            try db.appendCondition(filter, now: now, to: &sql)
+            try db.matchCondition(filter, now: now)(&sql)
             sql.append(" AND token.id > "); sql.bind(cursor)
             sql.append(" AND token.id <= "); sql.bind(last)
             sql.append(" ORDER BY token.id LIMIT \(max(0, limit))")
@@ -173,7 +173,11 @@ extension Transaction {
 
     /// How many match: from the tally or the search when that knows, else counted up to the limit.
     func count(_ plan: ListPlan) throws -> TokenCount {
-        if let known = plan.knownCount { return known }
+        switch plan.count {
+        case .tally(let owner): return .exact(try liveCount(personalOwner: owner))
+        case .known(let count): return count
+        case .counted: break
+        }
         guard !plan.branches.isEmpty else { return .exact(0) }
         // A branch holding more than the limit makes the union more than the limit, so each stops there.
         let limit = plan.candidateLimit
@@ -187,12 +191,6 @@ extension Transaction {
         sql.append(") AS capped")
         let counted = try value(sql.query, as: Int64.self) ?? 0
         return counted > limit ? .atLeast(limit + 1) : .exact(Int(counted))
-    }
-
-    /// Appends the WHERE clause every listed row passes, its arguments bound: the same rules as SQLite's query plan.
-    /// For bulk work, which reads in id order.
-    func appendCondition(_ filter: TokenFilter, now: Int64, to sql: inout SQLBuilder) throws {
-        try listPlan(filter, order: nil, now: now, candidateLimit: 0).condition(&sql)
     }
 }
 
