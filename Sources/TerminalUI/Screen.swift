@@ -50,13 +50,22 @@ public enum Screen {
         canvas.put(left, x: 0, y: titleRow, style: bar, maxWidth: state.width)
         let total = state.onAuditLog ? .exact(state.audit.events.count) : state.table.total
         let noun = (state.onAuditLog ? "event" : "token") + (total == .exact(1) ? "" : "s")
-        let count = switch total {
-        case .exact(let number): "\(grouped(number)) \(noun)"
-        case .atLeast(let number): "\(grouped(number))+ \(noun)"
+        // While the store cannot answer, the count read before it went is not news: the outage is.
+        let count = if state.databaseProblem != nil {
+            "database unavailable"
+        } else {
+            switch total {
+            case .exact(let number): "\(grouped(number)) \(noun)"
+            case .atLeast(let number): "\(grouped(number))+ \(noun)"
+            }
         }
+        let style = state.databaseProblem != nil ? Style(bold: true, reverse: true, color: .danger) : bar
         let width = DisplayWidth.of(count) + 1
-        if DisplayWidth.of(left) + width + 2 < state.width { canvas.put(count, x: state.width - width, y: titleRow, style: bar) }
+        if DisplayWidth.of(left) + width + 2 < state.width { canvas.put(count, x: state.width - width, y: titleRow, style: style) }
     }
+
+    /// What an empty list says while the store cannot answer: nothing was read, rather than nothing is there.
+    static let unavailableNote = "The database is unavailable — this screen tries again by itself every few seconds"
 
     /// 1234567 as 1,234,567: a million rows stay readable.
     public static func grouped(_ number: Int) -> String {
@@ -116,6 +125,7 @@ public enum Screen {
         if rows.isEmpty {
             let query = state.table.search.text
             let text = state.actorRemoved ? "Your account was removed by an administrator; it can no longer see or change tokens"
+                : state.databaseProblem != nil ? unavailableNote
                 : query.isEmpty
                 ? (state.tab == .personal ? "You have no personal access tokens yet — press n to create one"
                                                 : "No tokens yet — press n to create one")
@@ -148,7 +158,15 @@ public enum Screen {
     private static func drawStatus(_ state: AppState, into canvas: inout Canvas) {
         let y = state.height - 2
         if let message = state.message {
-            canvas.put(" " + message.text, x: 0, y: y, style: message.isError ? Style(bold: true, color: .danger) : Style(color: .success))
+            let style = message.isError ? Style(bold: true, color: .danger) : Style(color: .success)
+            // A message wider than the screen takes the row above too, over the last row of the list, rather than
+            // losing its end (where an error says that nothing was changed).
+            let lines = DisplayWidth.wrap(message.text, width: state.width - 2).prefix(2).map { " " + $0 }
+            for (index, line) in lines.enumerated() {
+                let row = y - lines.count + 1 + index
+                canvas.fill(x: 0, y: row, width: state.width, height: 1, style: .plain)
+                canvas.put(line, x: 0, y: row, style: style, maxWidth: state.width)
+            }
             return
         }
         let table = state.table
@@ -201,7 +219,8 @@ enum AuditView {
         canvas.put("Details", x: x, y: Screen.headingRow, style: Style(bold: true, underline: true))
         if state.audit.events.isEmpty {
             let query = state.audit.search.text
-            let text = query.isEmpty ? "No audit events yet" : "No events match “\(query)” — Esc clears the search"
+            let text = state.databaseProblem != nil ? Screen.unavailableNote
+                : query.isEmpty ? "No audit events yet" : "No events match “\(query)” — Esc clears the search"
             canvas.put(text, x: max(2, (state.width - DisplayWidth.of(text)) / 2), y: Screen.firstRow + 1, style: Style(dim: true))
         }
         for (index, event) in state.audit.visible(rows: state.pageSize).enumerated() {

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 import TokenDomain
 import TokenStore
 
@@ -78,6 +79,9 @@ final class PostgresConnector: @unchecked Sendable {
 
     /// Runs `body` once on the open connection, dropping the connection when it is closed or did not answer.
     private func attempt<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        if let next = Self.nextAttempt.withLock({ $0[location.description] }), ContinuousClock.now < next {
+            throw TimedOut(after: Self.connectTimeout)
+        }
         let connection = try open()
         do {
             return try body(connection)
@@ -97,6 +101,17 @@ final class PostgresConnector: @unchecked Sendable {
         if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("57P") || state.hasPrefix("08") }
         switch error.code {
         case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError: return true
+        default: return false
+        }
+    }
+
+    /// The attempt waited out its time, ours or the TCP connect's, rather than being refused.
+    private static func isTimeOut(_ error: any Error) -> Bool {
+        switch error {
+        case is TimedOut: return true
+        case ChannelError.connectTimeout: return true
+        case let error as NIOConnectionError: return error.connectionErrors.contains { isTimeOut($0.error) }
+        case let error as PSQLError: return error.underlying.map(isTimeOut) ?? false
         default: return false
         }
     }
@@ -149,11 +164,12 @@ final class PostgresConnector: @unchecked Sendable {
                 prepared.remove(statement.name)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "0A000" {
                 // "cached plan must not change result type": a column's type changed under it. Prepared anew.
-                try run(PostgresQuery(unsafeSQL: "DEALLOCATE \(statement.name)"), on: connection)
+                try run(PostgresQuery(unsafeSQL: "DEALLOCATE \(statement.name)"), on: connection, deadline: statement.deadline)
                 prepared.remove(statement.name)
             }
         }
-        try run(PostgresQuery(unsafeSQL: "PREPARE \(statement.name)(\(statement.parameterTypes)) AS \(statement.sql)"), on: connection)
+        try run(PostgresQuery(unsafeSQL: "PREPARE \(statement.name)(\(statement.parameterTypes)) AS \(statement.sql)"), on: connection,
+                deadline: statement.deadline)
         prepared.insert(statement.name)
         return try run(execute, on: connection, deadline: statement.deadline)
     }
@@ -204,15 +220,32 @@ final class PostgresConnector: @unchecked Sendable {
         connection = nil
     }
 
+    /// Longest a new connection may take to be ready, login included.
+    static let connectTimeout: TimeAmount = .seconds(5)
+    /// How long every connector to a server that let a connection attempt time out fails at once, rather than
+    /// each waiting out a statement or an attempt of its own: during a hung server or a cut network, a keystroke
+    /// or a check gets its answer (unavailable) now. A server that refuses outright costs nothing to ask again.
+    static let pauseAfterTimedOutAttempt: Duration = .seconds(3)
+    /// When each server, by its location, may next be tried after an attempt that timed out.
+    private static let nextAttempt = Mutex<[String: ContinuousClock.Instant]>([:])
+
     /// The open connection, or a new one. Called with `lock` held.
     private func open() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
+        let server = location.description
         nextID += 1
         let connecting = Self.connect(to: location, id: nextID, logger: logger)
-        let opened = try Self.wait(for: connecting, at: .seconds(5)) {
-            connecting.whenSuccess { Self.closeInBackground($0) }
+        let opened: PostgresConnection
+        do {
+            opened = try Self.wait(for: connecting, at: Self.connectTimeout) {
+                connecting.whenSuccess { Self.closeInBackground($0) }
+            }
+        } catch {
+            if Self.isTimeOut(error) { Self.nextAttempt.withLock { $0[server] = ContinuousClock.now + Self.pauseAfterTimedOutAttempt } }
+            throw error
         }
+        Self.nextAttempt.withLock { _ = $0.removeValue(forKey: server) }
         connection = opened
         prepared = []
         return opened

@@ -26,6 +26,7 @@ extension AppModel {
     /// Reads the newest events again, as the search narrows them; with `keepSelection` the same event stays selected.
     func reloadAudit(keepSelection: Bool) {
         state.now = store.now
+        if !keepSelection { state.audit.replaceEvents([], keepSelection: false, rows: state.pageSize) }
         perform {
             let events = try store.auditLog(AuditFilter(text: state.audit.search.text), limit: AuditLog.limit, by: state.actor)
             state.audit.replaceEvents(events, keepSelection: keepSelection, rows: state.pageSize)

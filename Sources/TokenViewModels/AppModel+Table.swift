@@ -133,7 +133,13 @@ extension AppModel {
         // A fresh start (new sort, search or tab) begins at the top; a reload in place keeps the selection.
         let keep = inPlace || anchor != nil
         let selectedID = keep ? state.table.selected?.id : nil
-        if !keep { state.table.selection = 0 }
+        if !keep {
+            // The rows of another sort, search or tab are not what is asked for: if the store cannot answer, the
+            // list is empty and says why, rather than showing them under the new heading.
+            state.table.selection = 0
+            state.table.rows = []
+            state.table.total = .exact(0)
+        }
         if let marks = state.table.markedAll, marks.filter != tableFilter {
             state.table.markedAll = nil
             notify("The search changed: the marks made with A were cleared")

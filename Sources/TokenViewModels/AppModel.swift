@@ -15,8 +15,6 @@ public final class AppModel {
     var searchIsStale = false
     /// Tokens per step of a bulk revoke; tests make it small.
     var bulkBatchSize = TokenStore.revokeBatchSize
-    /// True after an idle reload found the store unable to answer (PostgreSQL down, say), until one succeeds.
-    var storeWasUnavailable = false
 
     public init(store: any TokenRepository, actor: Account, clipboard: any Clipboard, width: Int = 80, height: Int = 24,
                 helpLength: @escaping (AppState) -> Int = { _ in 0 }) {
@@ -138,8 +136,8 @@ public final class AppModel {
         let before = state.actor
         do {
             let found = try store.account(login: before.login)
-            if storeWasUnavailable {
-                storeWasUnavailable = false
+            if state.databaseProblem != nil {
+                state.databaseProblem = nil
                 notify("The database answers again")
             }
             guard let current = found, current.id == before.id else {
@@ -157,7 +155,7 @@ public final class AppModel {
                 closeWhatTheRoleNoLongerAllows()
             }
         } catch {
-            storeWasUnavailable = true
+            state.databaseProblem = error.description
             notify(error.description, error: true)
         }
     }
@@ -195,6 +193,7 @@ public final class AppModel {
             try effect()
         } catch let error as TokenStoreError {
             if case .refused = error { refreshActor() }
+            if case .database = error { state.databaseProblem = error.description }
             notify(error.description, error: true)
         } catch let error as PolicyError {
             refreshActor()

@@ -45,6 +45,9 @@ public struct AppState: Hashable, Sendable {
     /// The help overlay, when shown: how far it is scrolled.
     public internal(set) var helpOffset: Int?
     public internal(set) var message: StatusMessage?
+    /// Why the store could not answer the last time it was asked (PostgreSQL down, say), until it answers again:
+    /// what is on screen is what was last read.
+    public internal(set) var databaseProblem: String?
     /// A bulk revoke under way; the event loop sends `.bulkRevokeStep` while it is set and no key waits.
     public internal(set) var bulkRevoke: BulkRevokeJob?
     public internal(set) var quit = false

@@ -37,9 +37,9 @@ final class CLIRunner {
         use(engine)
     }
 
-    /// Puts the private database on `engine`, new and empty.
-    func use(_ engine: Engine) {
-        postgres = engine == .postgresql ? ScratchPostgres() : nil
+    /// Puts the private database on `engine`, new and empty; on PostgreSQL, on `server` when given (a test's own).
+    func use(_ engine: Engine, server: String? = nil) {
+        postgres = engine == .postgresql ? ScratchPostgres(on: server ?? ScratchPostgres.serverURL) : nil
     }
 
     /// Runs `apitokens ARGS --db <private db>` with optional stdin and extra environment.

@@ -32,6 +32,20 @@ struct PostgresServiceTests {
             try pgCtl(["-l", directory + "/server.log", "-w", "-o", "-c listen_addresses='' -c unix_socket_directories='\(directory)'", "start"])
         }
 
+        /// Stops every process of the server without ending any, as a hung host or a cut network looks from outside:
+        /// connections stay open and nothing answers. `thaw` lets them go on.
+        func freeze() throws { try signalEveryProcess(SIGSTOP) }
+        func thaw() throws { try signalEveryProcess(SIGCONT) }
+
+        private func signalEveryProcess(_ signal: Int32) throws {
+            let pidFile = try String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)
+            guard let postmaster = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) }) else {
+                throw Failure(message: "no postmaster pid in \(pidFile)")
+            }
+            let children = try ChildProcess.run("/usr/bin/pgrep", ["-P", String(postmaster)]).stdout.split(separator: "\n").compactMap { pid_t($0) }
+            for pid in [postmaster] + children { kill(pid, signal) }
+        }
+
         private func pgCtl(_ arguments: [String]) throws {
             let bin = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted().last.map { "/usr/lib/postgresql/\($0)/bin/pg_ctl" } ?? "pg_ctl"
             let asOwner = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", bin] : [bin]
@@ -105,6 +119,54 @@ struct PostgresServiceTests {
         var wrong = URLComponents(string: server.url)
         wrong?.path = "/no_such_database"
         #expect(throws: ServeProcess.ServeDidNotStart.self) { try ServeProcess(database: wrong?.string ?? "") }
+    }
+
+    @Test func aHungServerGets503AtOnceAfterTheFirstWaitAndChecksPassWhenItGoesOn() throws {
+        let server = try OwnServer()
+        let secret = try apitokens(["token", "create", "--name", "Edge proxy", "--team", "Default"], on: server.url).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let serve = try ServeProcess(database: server.url)
+        #expect(try status(serve, secret) == 204)
+        try server.freeze()
+        defer { try? server.thaw() }
+        // Past the second a check's facts are kept, the first check waits out its statement and a new connection's
+        // attempt.
+        usleep(1_200_000)
+        let first = try HTTPExchange.curl([serve.url("/check"), "-H", "Authorization: Bearer \(secret)", "--max-time", "30"])
+        #expect(first.status == 503)
+        // Then every reader knows: a load balancer's probe and the next checks are answered at once, not after
+        // seconds each (the margin is wide: waiting would take five).
+        for path in ["/healthz", "/check", "/check", "/healthz"] {
+            let started = Date()
+            let answer = try HTTPExchange.get(serve.url(path), bearer: secret).status
+            #expect(answer == 503 && Date().timeIntervalSince(started) < 2.5, "\(path) answered \(answer) after \(Date().timeIntervalSince(started)) s")
+        }
+        try server.thaw()
+        let recovered = Date().addingTimeInterval(15)
+        var answer = 0
+        repeat { answer = try status(serve, secret); if answer != 204 { usleep(200_000) } } while answer != 204 && Date() < recovered
+        #expect(answer == 204)
+    }
+
+    @Test func theScreenSaysTheDatabaseIsUnavailableAndRecoversByItself() throws {
+        let server = try OwnServer()
+        let session = try TerminalSession(engine: .postgresql, server: server.url)
+        try session.waitFor("tokens")
+        try server.crash()
+        // The idle reload finds it gone: the title says so, the last rows read stay, the error is whole.
+        let down = try session.waitFor("database unavailable", timeout: 10)
+        #expect(down.contains("unreachable") && down.contains("nothing was changed"), "\(down)")
+        // Keys are answered at once, and a list that could not be read says why instead of showing old rows.
+        try session.press("3")
+        try session.waitFor("The database is unavailable")
+        try session.press("2")
+        let personal = try session.waitFor("The database is unavailable")
+        #expect(personal.contains("database unavailable"))
+        try server.start()
+        let back = try session.waitFor("The database answers again", timeout: 10)
+        #expect(!back.contains("database unavailable"), "\(back)")
+        try session.press("3")
+        try session.waitUntil("the audit log again") { !$0.contains("The database is unavailable") && $0.contains(" events") }
     }
 
     @Test func aServerKilledMidWriteLosesNothingReportedDone() throws {

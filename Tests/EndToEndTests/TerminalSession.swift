@@ -9,14 +9,14 @@ final class TerminalSession {
     let cli = CLIRunner()
     private(set) var exitFile: String
 
-    /// Seeds a demo database, then opens the UI on it in a terminal of the given size. With `demo`, one
-    /// `apitokens demo` process seeds and opens the UI, as the README's first command does. `environment` goes
-    /// before the command (`env -u LANG`); with `inShell` the UI is started from an interactive bash, which has
-    /// job control, so Ctrl-Z and `fg` work as at a real prompt.
-    init(engine: Engine = .sqlite, width: Int = 100, height: Int = 30, term: String = "xterm-256color", arguments: [String] = [],
-         demo: Bool = false, environment: String = "", inShell: Bool = false) throws {
+    /// Seeds a demo database (on PostgreSQL, on `server` when given), then opens the UI on it in a terminal of the
+    /// given size. With `demo`, one `apitokens demo` process seeds and opens the UI, as the README's first command
+    /// does. `environment` goes before the command (`env -u LANG`); with `inShell` the UI is started from an
+    /// interactive bash, which has job control, so Ctrl-Z and `fg` work as at a real prompt.
+    init(engine: Engine = .sqlite, server: String? = nil, width: Int = 100, height: Int = 30, term: String = "xterm-256color",
+         arguments: [String] = [], demo: Bool = false, environment: String = "", inShell: Bool = false) throws {
         exitFile = cli.directory.appendingPathComponent("exit-status").path
-        cli.use(engine)
+        cli.use(engine, server: server)
         if !demo { try cli.seedDemo() }
         let program = demo ? "\(CLIRunner.binary) demo" : CLIRunner.binary
         let run = "\(environment) TERM=\(term) \(program) --db '\(cli.database)' \(arguments.joined(separator: " "))"

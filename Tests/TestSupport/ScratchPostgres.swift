@@ -11,8 +11,9 @@ public final class ScratchPostgres: @unchecked Sendable {
     private let name: String
     private let server: String
 
-    public init?() {
-        guard let server = Self.serverURL, var components = URLComponents(string: server) else { return nil }
+    /// A new database on `server`: by default the tests' server.
+    public init?(on server: String? = serverURL) {
+        guard let server, var components = URLComponents(string: server) else { return nil }
         name = "apitokens_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "_"))"
         components.path = "/" + name
         url = components.string ?? server
