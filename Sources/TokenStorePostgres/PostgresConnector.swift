@@ -70,7 +70,15 @@ final class PostgresConnector: @unchecked Sendable {
             do {
                 return try attempt(body)
             } catch where readOnly && (Self.isLostConnection(error) || (error as? TimedOut)?.isShort == true) {
-                return try attempt(body)
+                let timedOut = error is TimedOut
+                do {
+                    return try attempt(body)
+                } catch {
+                    // A statement that timed out, then a new connection that did no better: the server is stuck,
+                    // not the connection.
+                    if timedOut && !(error is HeldOff) { holdOffAttempts() }
+                    throw error
+                }
             }
         } catch {
             throw translate(error)
@@ -79,9 +87,7 @@ final class PostgresConnector: @unchecked Sendable {
 
     /// Runs `body` once on the open connection, dropping the connection when it is closed or did not answer.
     private func attempt<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        if let next = Self.nextAttempt.withLock({ $0[location.description] }), ContinuousClock.now < next {
-            throw TimedOut(after: Self.connectTimeout)
-        }
+        if let next = Self.nextAttempt.withLock({ $0[location.description] }), ContinuousClock.now < next { throw HeldOff() }
         let connection = try open()
         do {
             return try body(connection)
@@ -229,11 +235,18 @@ final class PostgresConnector: @unchecked Sendable {
     /// When each server, by its location, may next be tried after an attempt that timed out.
     private static let nextAttempt = Mutex<[String: ContinuousClock.Instant]>([:])
 
+    /// Every connector to this server fails at once for the pause.
+    private func holdOffAttempts() {
+        Self.nextAttempt.withLock { $0[location.description] = ContinuousClock.now + Self.pauseAfterTimedOutAttempt }
+    }
+
+    /// A call not tried, because a connection attempt to the server timed out a moment ago.
+    struct HeldOff: Error {}
+
     /// The open connection, or a new one. Called with `lock` held.
     private func open() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
-        let server = location.description
         nextID += 1
         let connecting = Self.connect(to: location, id: nextID, logger: logger)
         let opened: PostgresConnection
@@ -242,10 +255,10 @@ final class PostgresConnector: @unchecked Sendable {
                 connecting.whenSuccess { Self.closeInBackground($0) }
             }
         } catch {
-            if Self.isTimeOut(error) { Self.nextAttempt.withLock { $0[server] = ContinuousClock.now + Self.pauseAfterTimedOutAttempt } }
+            if Self.isTimeOut(error) { holdOffAttempts() }
             throw error
         }
-        Self.nextAttempt.withLock { _ = $0.removeValue(forKey: server) }
+        Self.nextAttempt.withLock { _ = $0.removeValue(forKey: location.description) }
         connection = opened
         prepared = []
         return opened
@@ -272,7 +285,7 @@ final class PostgresConnector: @unchecked Sendable {
         case let error as TokenStoreError: return error
         case let error as ValidationError: return .invalid(error)
         case let error as PolicyError: return .refused(error)
-        case is TimedOut:
+        case is TimedOut, is HeldOff:
             return .database("PostgreSQL at \(location) did not answer in time; nothing was changed")
         case let error as PSQLError:
             if let state = error.serverInfo?[.sqlState] {

@@ -124,7 +124,10 @@ struct TerminalKeysTests {
         }
         try "[keys]\nrevoke = \"Ctrl-\"\n".write(to: file, atomically: true, encoding: .utf8)
         let ui = try TerminalSession(environment: "XDG_CONFIG_HOME=\(config.path)")
-        try ui.waitFor("config.toml line 2: 'Ctrl-' i")
+        // The whole line, on two rows when the path makes it wider than the screen.
+        try ui.waitUntil("the whole problem on the status line") {
+            $0.contains("config.toml line 2: 'Ctrl-'") && $0.contains("is not a key") && $0.contains("the default keys and colours apply")
+        }
         try ui.press("x")
         try ui.waitFor("Revoke token?")
         var environment = ProcessInfo.processInfo.environment
