@@ -59,13 +59,18 @@ public enum Screen {
             case .atLeast(let number): "\(grouped(number))+ \(noun)"
             }
         }
-        let style = state.databaseProblem != nil ? Style(bold: true, reverse: true, color: .danger) : bar
         let width = DisplayWidth.of(count) + 1
-        if DisplayWidth.of(left) + width + 2 < state.width { canvas.put(count, x: state.width - width, y: titleRow, style: style) }
+        if state.databaseProblem != nil {
+            // Said whatever the room: the name on the left gives way to it.
+            canvas.fill(x: state.width - width - 1, y: titleRow, width: width + 1, height: 1, style: bar)
+            canvas.put(count, x: state.width - width, y: titleRow, style: Style(bold: true, reverse: true, color: .danger))
+        } else if DisplayWidth.of(left) + width + 2 < state.width {
+            canvas.put(count, x: state.width - width, y: titleRow, style: bar)
+        }
     }
 
     /// What an empty list says while the store cannot answer: nothing was read, rather than nothing is there.
-    static let unavailableNote = "The database is unavailable — this screen tries again by itself every few seconds"
+    static let unavailableNote = "The database is unavailable — retrying every few seconds"
 
     /// 1234567 as 1,234,567: a million rows stay readable.
     public static func grouped(_ number: Int) -> String {
@@ -157,11 +162,12 @@ public enum Screen {
 
     private static func drawStatus(_ state: AppState, into canvas: inout Canvas) {
         let y = state.height - 2
-        if let message = state.message {
+        // While the store cannot answer, its problem stands here once the person's next key has cleared the note.
+        if let message = state.message.map({ (text: $0.text, isError: $0.isError) }) ?? state.databaseProblem.map({ (text: $0, isError: true) }) {
             let style = message.isError ? Style(bold: true, color: .danger) : Style(color: .success)
-            // A message wider than the screen takes the row above too, over the last row of the list, rather than
+            // A message wider than the screen takes the rows above too, over the last rows of the list, rather than
             // losing its end (where an error says that nothing was changed).
-            let lines = DisplayWidth.wrap(message.text, width: state.width - 2).prefix(2).map { " " + $0 }
+            let lines = DisplayWidth.wrap(message.text, width: state.width - 2).prefix(3).map { " " + $0 }
             for (index, line) in lines.enumerated() {
                 let row = y - lines.count + 1 + index
                 canvas.fill(x: 0, y: row, width: state.width, height: 1, style: .plain)

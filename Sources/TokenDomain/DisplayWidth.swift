@@ -38,15 +38,30 @@ public enum DisplayWidth {
         return wide.contains { $0.contains(value) } ? 2 : 1
     }
 
-    /// Splits text at newlines, then into pieces of at most `width` columns, at spaces where it can.
+    /// Splits text at newlines, then into pieces of at most `width` columns, at spaces where it can and inside a
+    /// word (a long URL) only when the word alone is wider.
     public static func wrap(_ text: String, width: Int) -> [String] {
         text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { paragraph -> [String] in
             var lines: [String] = [], line = ""
             for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
                 let candidate = line.isEmpty ? String(word) : line + " " + word
-                if DisplayWidth.of(candidate) <= width || line.isEmpty { line = candidate } else { lines.append(line); line = String(word) }
+                if DisplayWidth.of(candidate) <= width { line = candidate; continue }
+                if !line.isEmpty { lines.append(line) }
+                var pieces = split(String(word), width: width)
+                line = pieces.removeLast()
+                lines += pieces
             }
             return lines + [line]
         }
+    }
+
+    /// A word cut into pieces of at most `width` columns (one character each at the least).
+    private static func split(_ word: String, width: Int) -> [String] {
+        var pieces: [String] = [], piece = ""
+        for character in word {
+            if !piece.isEmpty && DisplayWidth.of(piece + String(character)) > width { pieces.append(piece); piece = "" }
+            piece.append(character)
+        }
+        return pieces + [piece]
     }
 }

@@ -26,10 +26,15 @@ final class PostgresConnector: @unchecked Sendable {
     /// The names of the statements prepared on `connection`. Guarded by `lock`.
     private var prepared: Set<String> = []
 
+    /// Longest a statement may take, unless it says otherwise, before its connection is given up.
+    let statementDeadline: TimeAmount
+
     /// Connects at once, so that a wrong URL, password or server is said when the store is opened; with
     /// `waitingForServer`, a server that cannot be reached now is left to the first call, which connects again.
-    init(_ location: PostgresLocation, waitingForServer: Bool = false) throws(TokenStoreError) {
+    init(_ location: PostgresLocation, statementDeadline: TimeAmount = statementTimeout,
+         waitingForServer: Bool = false) throws(TokenStoreError) {
         self.location = location
+        self.statementDeadline = statementDeadline
         var logger = Logger(label: "apitokens.postgres")
         logger.logLevel = .critical
         self.logger = logger
@@ -69,25 +74,19 @@ final class PostgresConnector: @unchecked Sendable {
         do {
             do {
                 return try attempt(body)
-            } catch where readOnly && (Self.isLostConnection(error) || (error as? TimedOut)?.isShort == true) {
-                let timedOut = error is TimedOut
-                do {
-                    return try attempt(body)
-                } catch {
-                    // A statement that timed out, then a new connection that did no better: the server is stuck,
-                    // not the connection.
-                    if timedOut && !(error is HeldOff) { holdOffAttempts() }
-                    throw error
-                }
+            } catch where readOnly && (Self.isLostConnection(error) || (error as? TimedOut).map({ $0.after < statementDeadline }) == true) {
+                return try attempt(body)
             }
         } catch {
+            // A statement or a connection that got no answer in its time, and no retry that did better: the
+            // server is stuck, or cut off, rather than this connection.
+            if Self.isTimeOut(error) { holdOffAttempts() }
             throw translate(error)
         }
     }
 
     /// Runs `body` once on the open connection, dropping the connection when it is closed or did not answer.
     private func attempt<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        if let next = Self.nextAttempt.withLock({ $0[location.description] }), ContinuousClock.now < next { throw HeldOff() }
         let connection = try open()
         do {
             return try body(connection)
@@ -138,21 +137,21 @@ final class PostgresConnector: @unchecked Sendable {
         }
     }
 
-    /// Longest a statement may take before its connection is given up: a server that vanished without closing the
-    /// connection (a host down, a network cut) must not hold a check or a keystroke for ever.
+    /// Longest a statement may take by default before its connection is given up: a server that vanished without
+    /// closing the connection (a host down, a network cut) must not hold a check or a keystroke for ever.
     static let statementTimeout: TimeAmount = .seconds(15)
 
     /// Runs one statement and collects its rows.
     @discardableResult
     func run(_ query: PostgresQuery, on connection: PostgresConnection,
-             deadline: TimeAmount = statementTimeout) throws -> [PostgresRow] {
+             deadline: TimeAmount? = nil) throws -> [PostgresRow] {
         Array(try result(of: query, on: connection, deadline: deadline).rows)
     }
 
-    /// Runs one statement, giving the connection up if it outlasts `deadline`.
+    /// Runs one statement, giving the connection up if it outlasts `deadline` (by default the connector's).
     func result(of query: PostgresQuery, on connection: PostgresConnection,
-                deadline: TimeAmount = statementTimeout) throws -> PostgresQueryResult {
-        try Self.wait(for: connection.query(query, logger: logger), at: deadline) {
+                deadline: TimeAmount? = nil) throws -> PostgresQueryResult {
+        try Self.wait(for: connection.query(query, logger: logger), at: deadline ?? statementDeadline) {
             Self.closeInBackground(connection)
         }
     }
@@ -186,16 +185,14 @@ final class PostgresConnector: @unchecked Sendable {
         /// The types of `$1`, `$2`, …, comma-separated.
         let parameterTypes: String
         let sql: String
-        /// Longest it may take before its connection is given up: a read with a short one is tried once more
-        /// on a new connection.
-        var deadline: TimeAmount = statementTimeout
+        /// Longest it may take before its connection is given up (by default the connector's): a read with a
+        /// shorter one is tried once more on a new connection.
+        var deadline: TimeAmount?
     }
 
     /// A statement or connection attempt that outlasted its time.
     struct TimedOut: Error {
         let after: TimeAmount
-        /// Shorter than a statement's usual deadline: worth one more try, on a new connection.
-        var isShort: Bool { after < PostgresConnector.statementTimeout }
     }
 
     /// Waits for `future`, but never longer than `limit`: then `giveUp` runs and the wait fails, whatever the
@@ -228,16 +225,33 @@ final class PostgresConnector: @unchecked Sendable {
 
     /// Longest a new connection may take to be ready, login included.
     static let connectTimeout: TimeAmount = .seconds(5)
-    /// How long every connector to a server that let a connection attempt time out fails at once, rather than
-    /// each waiting out a statement or an attempt of its own: during a hung server or a cut network, a keystroke
-    /// or a check gets its answer (unavailable) now. A server that refuses outright costs nothing to ask again.
-    static let pauseAfterTimedOutAttempt: Duration = .seconds(3)
-    /// When each server, by its location, may next be tried after an attempt that timed out.
-    private static let nextAttempt = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// How often a held-off server is tried again, by a connection of the probe's own.
+    static let probeInterval: TimeInterval = 1
+    /// The servers, by location, that let a statement or a connection attempt time out and have not accepted a
+    /// connection since. Every connector to one fails at once rather than each waiting out a deadline of its own
+    /// (during a hung server or a cut network a keystroke or a check gets its answer, unavailable, now), while one
+    /// probe a server tries a new connection every `probeInterval` and lets them all go on once one opens. A
+    /// server that refuses outright costs nothing to ask again, so is never held off.
+    private static let heldOff = Mutex<Set<String>>([])
 
-    /// Every connector to this server fails at once for the pause.
+    /// Holds every connector to this server off until the probe connects.
     private func holdOffAttempts() {
-        Self.nextAttempt.withLock { $0[location.description] = ContinuousClock.now + Self.pauseAfterTimedOutAttempt }
+        guard Self.heldOff.withLock({ $0.insert(location.description).inserted }) else { return }
+        let server = location, logger = logger
+        Thread.detachNewThread {
+            repeat { Thread.sleep(forTimeInterval: Self.probeInterval) } while !Self.accepts(server, logger: logger)
+            _ = Self.heldOff.withLock { $0.remove(server.description) }
+        }
+    }
+
+    /// True when a new connection to `location` opens in time; it is closed again.
+    private static func accepts(_ location: PostgresLocation, logger: Logger) -> Bool {
+        let connecting = connect(to: location, id: 0, logger: logger)
+        guard let opened = try? wait(for: connecting, at: connectTimeout, giveUp: { connecting.whenSuccess { closeInBackground($0) } }) else {
+            return false
+        }
+        closeInBackground(opened)
+        return true
     }
 
     /// A call not tried, because a connection attempt to the server timed out a moment ago.
@@ -245,6 +259,7 @@ final class PostgresConnector: @unchecked Sendable {
 
     /// The open connection, or a new one. Called with `lock` held.
     private func open() throws -> PostgresConnection {
+        if Self.heldOff.withLock({ $0.contains(location.description) }) { throw HeldOff() }
         if let connection, !connection.isClosed { return connection }
         connection = nil
         nextID += 1
@@ -258,7 +273,6 @@ final class PostgresConnector: @unchecked Sendable {
             if Self.isTimeOut(error) { holdOffAttempts() }
             throw error
         }
-        Self.nextAttempt.withLock { _ = $0.removeValue(forKey: location.description) }
         connection = opened
         prepared = []
         return opened
@@ -285,7 +299,7 @@ final class PostgresConnector: @unchecked Sendable {
         case let error as TokenStoreError: return error
         case let error as ValidationError: return .invalid(error)
         case let error as PolicyError: return .refused(error)
-        case is TimedOut, is HeldOff:
+        case _ where error is HeldOff || Self.isTimeOut(error):
             return .database("PostgreSQL at \(location) did not answer in time; nothing was changed")
         case let error as PSQLError:
             if let state = error.serverInfo?[.sqlState] {

@@ -19,6 +19,10 @@ public final class PostgresStore: TokenRepository {
     /// False until this store's migrations ran, when it was opened waiting for the server.
     private let isMigrated: Mutex<Bool>
 
+    /// Longest a statement of the full-screen UI may take: a person at the keyboard should learn of a hung server
+    /// sooner than a script would.
+    static let interactiveDeadline: TimeAmount = .seconds(5)
+
     /// The candidate limit of every store but a test's.
     public static let defaultCandidateLimit = 4_000
 
@@ -26,10 +30,13 @@ public final class PostgresStore: TokenRepository {
     /// readers), a check's facts are kept until any change anywhere, told by `LISTEN`/`NOTIFY`, or a second.
     /// A small `candidateLimit` makes a test's few tokens take the plans of many. With `waitingForServer` (a check
     /// service starting while PostgreSQL is down), a server that cannot be reached yet is connected to and migrated
-    /// on the first call that finds it up; every call before fails as calls fail during an outage.
+    /// on the first call that finds it up; every call before fails as calls fail during an outage. An `interactive`
+    /// store (the UI's) gives a statement 5 s rather than 15 s.
     public init(_ location: PostgresLocation, clock: any Clock = SystemClock(), cachingChecks: Bool = false,
-                candidateLimit: Int = defaultCandidateLimit, waitingForServer: Bool = false) throws(TokenStoreError) {
-        connector = try PostgresConnector(location, waitingForServer: waitingForServer)
+                candidateLimit: Int = defaultCandidateLimit, interactive: Bool = false,
+                waitingForServer: Bool = false) throws(TokenStoreError) {
+        connector = try PostgresConnector(location, statementDeadline: interactive ? Self.interactiveDeadline : PostgresConnector.statementTimeout,
+                                          waitingForServer: waitingForServer)
         self.clock = clock
         self.candidateLimit = candidateLimit
         do {

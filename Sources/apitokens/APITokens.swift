@@ -33,7 +33,7 @@ struct APITokens: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     mutating func run() throws {
-        let session = try Session(global)
+        let session = try Session(global, interactive: true)
         try openUI(session)
     }
 

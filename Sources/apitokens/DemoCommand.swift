@@ -41,7 +41,7 @@ extension APITokens {
                 Output.say("Seeded \(tokens) tokens into \(options.databasePath)")
                 return
             }
-            try openUI(try Session(options))
+            try openUI(try Session(options, interactive: true))
             Output.say("The demo database stays at \(options.databasePath)")
         }
     }

@@ -24,15 +24,16 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the store the options name, with the access asked for: PostgreSQL for a `postgresql://` URL, else the
     /// SQLite file at the path.
-    /// `cachingChecks` is for a check service's readers: on PostgreSQL they keep facts until told of a change.
+    /// `cachingChecks` is for a check service's readers: on PostgreSQL they keep facts until told of a change;
+    /// `interactive` for the full-screen UI, whose statements on PostgreSQL give up sooner.
     func openStore(_ access: StoreAccess, clock: any Clock = SystemClock(), cachingChecks: Bool = false,
-                   waitingForServer: Bool = false) throws(TokenStoreError) -> any TokenRepository {
+                   interactive: Bool = false, waitingForServer: Bool = false) throws(TokenStoreError) -> any TokenRepository {
         if PostgresLocation.isOtherURL(databasePath) {
             throw .cannotOpen(path: databasePath, reason: "apitokens keeps its tokens in a SQLite file or a postgresql:// database, not this kind of URL")
         }
         if PostgresLocation.isURL(databasePath) {
             return try PostgresStore(PostgresLocation(parsing: databasePath, osUser: OSUser.current.login), clock: clock,
-                                     cachingChecks: cachingChecks, waitingForServer: waitingForServer)
+                                     cachingChecks: cachingChecks, interactive: interactive, waitingForServer: waitingForServer)
         }
         return try TokenStore(path: databasePath, access: access, clock: clock)
     }
@@ -43,9 +44,10 @@ struct Session {
     let store: any TokenRepository
     let actor: Account
 
-    /// Opens the database, bootstraps a new one, and resolves the acting account from the OS user and `--as`.
-    init(_ options: GlobalOptions, access: StoreAccess = .create, clock: any Clock = SystemClock()) throws {
-        store = try options.openStore(access, clock: clock)
+    /// Opens the database, bootstraps a new one, and resolves the acting account from the OS user and `--as`;
+    /// `interactive` for the full-screen UI.
+    init(_ options: GlobalOptions, access: StoreAccess = .create, clock: any Clock = SystemClock(), interactive: Bool = false) throws {
+        store = try options.openStore(access, clock: clock, interactive: interactive)
         let user = OSUser.current
         if access == .create { try store.bootstrapIfEmpty(login: user.login, name: user.name) }
         guard let own = try store.account(login: user.login) else {

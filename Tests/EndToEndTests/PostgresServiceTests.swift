@@ -161,9 +161,9 @@ struct PostgresServiceTests {
         #expect(down.contains("unreachable") && down.contains("nothing was changed"), "\(down)")
         // Keys are answered at once, and a list that could not be read says why instead of showing old rows.
         try session.press("3")
-        try session.waitFor("The database is unavailable")
+        try session.waitFor("The database is unavailable — retrying")
         try session.press("2")
-        let personal = try session.waitFor("The database is unavailable")
+        let personal = try session.waitFor("The database is unavailable — retrying")
         #expect(personal.contains("database unavailable"))
         try server.start()
         let back = try session.waitFor("The database answers again", timeout: 10)
