@@ -144,11 +144,36 @@ struct PostgresServiceTests {
             #expect(answer == 503 && Date().timeIntervalSince(started) < 2.5,
                     "\(path) answered \(answer) after \(Date().timeIntervalSince(started)) s; the first check waited \(firstWait) s")
         }
+        // A serve started during the hang listens after one connection's wait, not one per reader.
+        let late = try ServeProcess(database: server.url)
+        #expect(try HTTPExchange.get(late.url("/healthz")).status == 503)
         try server.thaw()
-        let recovered = Date().addingTimeInterval(15)
-        var answer = 0
-        repeat { answer = try status(serve, secret); if answer != 204 { usleep(200_000) } } while answer != 204 && Date() < recovered
-        #expect(answer == 204)
+        for each in [serve, late] {
+            let recovered = Date().addingTimeInterval(15)
+            var answer = 0
+            repeat { answer = try status(each, secret); if answer != 204 { usleep(200_000) } } while answer != 204 && Date() < recovered
+            #expect(answer == 204)
+        }
+    }
+
+    @Test func aHungServerCostsTheScreenOneWaitThenKeysAnswerAtOnce() throws {
+        let server = try OwnServer()
+        let session = try TerminalSession(engine: .postgresql, server: server.url)
+        try server.freeze()
+        defer { try? server.thaw() }
+        try session.press("2")
+        // The key's statement gives up after the UI's 5 s; then the server is held off and every key answers
+        // at once (the margin is wide: each would otherwise wait seconds for a connection).
+        let held = try session.waitFor("database unavailable", timeout: 15)
+        #expect(held.contains("answer in time; nothing was changed"), "\(held)")
+        for tab in ["3", "1", "2"] {
+            let pressed = Date()
+            try session.press(tab)
+            try session.waitFor("The database is unavailable — retrying", timeout: 2.5)
+            #expect(Date().timeIntervalSince(pressed) < 2.5)
+        }
+        try server.thaw()
+        try session.waitFor("The database answers again", timeout: 10)
     }
 
     @Test func theScreenSaysTheDatabaseIsUnavailableAndRecoversByItself() throws {
