@@ -230,7 +230,7 @@ final class PostgresConnector: @unchecked Sendable {
     /// The servers, by location, that let a statement or a connection attempt time out and have not accepted a
     /// connection since. Every connector to one fails at once rather than each waiting out a deadline of its own
     /// (during a hung server or a cut network a keystroke or a check gets its answer, unavailable, now), while one
-    /// probe a server tries a new connection every `probeInterval` and lets them all go on once one opens. A
+    /// probe per server tries a new connection every `probeInterval` and lets them all go on once one opens. A
     /// server that refuses outright costs nothing to ask again, so is never held off.
     private static let heldOff = Mutex<Set<String>>([])
 
@@ -254,7 +254,7 @@ final class PostgresConnector: @unchecked Sendable {
         return true
     }
 
-    /// A call not tried, because a connection attempt to the server timed out a moment ago.
+    /// A call not tried, because the server let a statement or a connection time out and has accepted none since.
     struct HeldOff: Error {}
 
     /// The open connection, or a new one. Called with `lock` held.

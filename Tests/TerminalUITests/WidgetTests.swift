@@ -20,6 +20,14 @@ struct CanvasTests {
         #expect(!canvas.cells.contains { $0.text.unicodeScalars.contains(where: Sanitized.isControl) })
     }
 
+    @Test func wrappingKeepsEveryCharacterAndCutsOnlyAWordWiderThanTheLine() {
+        let text = "PostgreSQL at postgresql://root@/apitokens?host=/tmp/a-very-long-socket-directory-name is unreachable"
+        let lines = DisplayWidth.wrap(text, width: 30)
+        #expect(lines.allSatisfy { DisplayWidth.of($0) <= 30 })
+        #expect(lines.joined().replacingOccurrences(of: " ", with: "") == text.replacingOccurrences(of: " ", with: ""))
+        #expect(lines.first == "PostgreSQL at" && lines.last?.hasSuffix(" is unreachable") == true)
+    }
+
     @Test func randomUnicodeNeverReachesTheGridAsAControl() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
