@@ -162,8 +162,7 @@ public enum Screen {
 
     private static func drawStatus(_ state: AppState, into canvas: inout Canvas) {
         let y = state.height - 2
-        // While the store cannot answer, its problem stands here once the person's next key has cleared the note.
-        if let message = state.message.map({ (text: $0.text, isError: $0.isError) }) ?? state.databaseProblem.map({ (text: $0, isError: true) }) {
+        if let message = state.statusNote {
             let style = message.isError ? Style(bold: true, color: .danger) : Style(color: .success)
             // A message wider than the screen takes the rows above too, over the last rows of the list, rather than
             // losing its end (where an error says that nothing was changed).

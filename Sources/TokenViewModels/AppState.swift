@@ -48,6 +48,8 @@ public struct AppState: Hashable, Sendable {
     /// Why the store could not answer the last time it was asked (PostgreSQL down, say), until it answers again:
     /// what is on screen is what was last read.
     public internal(set) var databaseProblem: String?
+    /// What the status line says: the note left by the last key, else, while the store cannot answer, why not.
+    public var statusNote: StatusMessage? { message ?? databaseProblem.map { StatusMessage(text: $0, isError: true) } }
     /// A bulk revoke under way; the event loop sends `.bulkRevokeStep` while it is set and no key waits.
     public internal(set) var bulkRevoke: BulkRevokeJob?
     public internal(set) var quit = false
