@@ -38,6 +38,8 @@ final class PostgresConnector: @unchecked Sendable {
         var logger = Logger(label: "apitokens.postgres")
         logger.logLevel = .critical
         self.logger = logger
+        // Root certificates that cannot be read are said now, whether or not the server answers.
+        _ = try PostgresTLS.configuration(for: location)
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -58,6 +60,7 @@ final class PostgresConnector: @unchecked Sendable {
 
     /// The server could not be reached, or is starting or stopping, rather than refusing who we are or what we asked.
     private static func isUnreachable(_ error: any Error) -> Bool {
+        if PostgresTLS.describe(error) != nil { return false }
         if error is TimedOut || isLostConnection(error) { return true }
         return !(error is PSQLError)
     }
@@ -283,8 +286,10 @@ final class PostgresConnector: @unchecked Sendable {
         var configuration: PostgresConnection.Configuration
         switch location.endpoint {
         case .tcp(let host, let port):
+            let tls: PostgresConnection.Configuration.TLS
+            do { tls = try PostgresTLS.configuration(for: location) } catch { return group.next().makeFailedFuture(error) }
             configuration = .init(host: host, port: port, username: location.user, password: location.password,
-                                  database: location.database, tls: .disable)
+                                  database: location.database, tls: tls)
         case .socket(let directory, let port):
             configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: location.user,
                                   password: location.password, database: location.database)
@@ -299,6 +304,9 @@ final class PostgresConnector: @unchecked Sendable {
         case let error as TokenStoreError: return error
         case let error as ValidationError: return .invalid(error)
         case let error as PolicyError: return .refused(error)
+        case _ where PostgresTLS.describe(error) != nil:
+            // A certificate refused is the URL's or the server's setup, not an outage: it stays until one changes.
+            return .cannotOpen(path: "\(location)", reason: PostgresTLS.describe(error) ?? "TLS failed")
         case _ where error is HeldOff || Self.isTimeOut(error):
             return .database("PostgreSQL at \(location) did not answer in time; nothing was changed")
         case let error as PSQLError:
@@ -317,6 +325,8 @@ final class PostgresConnector: @unchecked Sendable {
                 }
             }
             switch error.code {
+            case .sslUnsupported:
+                return .cannotOpen(path: "\(location)", reason: "the server does not offer TLS, which the URL's sslmode requires; turn ssl on in postgresql.conf, or write sslmode=prefer")
             case .authMechanismRequiresPassword:
                 return .cannotOpen(path: "\(location)", reason: "the server asks for a password and the URL gives none; write postgresql://USER:PASSWORD@HOST/DBNAME")
             case .unsupportedAuthMechanism:

@@ -2,8 +2,8 @@ import Foundation
 import TokenStore
 
 /// Where a PostgreSQL store lives: `postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME`, or
-/// `postgresql:///DBNAME?host=/socket/dir` for a Unix socket. As with libpq, the user defaults to the OS user
-/// and the port to 5432; `postgres://` is the same.
+/// `postgresql:///DBNAME?host=/socket/dir` for a Unix socket. As with libpq, the user defaults to the OS user,
+/// the port to 5432 and `sslmode` to `prefer`; `postgres://` is the same.
 public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// How the server is reached.
     public enum Endpoint: Sendable, Equatable {
@@ -12,7 +12,20 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         case socket(directory: String, port: Int)
     }
 
+    /// What `sslmode` (and `sslrootcert`) ask of a TCP connection; a socket is never encrypted, as with libpq.
+    public enum Encryption: Sendable, Hashable {
+        case disable
+        /// TLS when the server offers it, any certificate accepted.
+        case prefer
+        /// TLS or no connection, any certificate accepted.
+        case require
+        /// TLS with a certificate signed by the roots in `rootCertificates` (else the system's); with
+        /// `checksHost`, also naming the host connected to.
+        case verify(rootCertificates: String?, checksHost: Bool)
+    }
+
     public let endpoint: Endpoint
+    public let encryption: Encryption
     public let user: String
     public let password: String?
     public let database: String
@@ -40,6 +53,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         let parts = [url.path, url.user, url.password, url.host] + (url.queryItems ?? []).map(\.value)
         guard !parts.contains(where: { $0?.contains("\u{0}") == true }) else { throw bad("the URL holds a NUL character (%00)") }
         var socketDirectory: String?
+        var mode = "prefer"
+        var rootCertificates: String?
         for item in url.queryItems ?? [] {
             switch item.name {
             case "host":
@@ -47,13 +62,24 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
                 socketDirectory = value
             case "user":
                 guard item.value?.isEmpty == false else { throw bad("user= needs a name") }
-            case "sslmode" where item.value == "disable":
-                break
             case "sslmode":
-                throw bad("sslmode=\(item.value ?? "") is not supported: this build connects without TLS (sslmode=disable); use a socket, a private network or a tunnel")
+                mode = item.value ?? ""
+            case "sslrootcert":
+                guard let value = item.value, !value.isEmpty else { throw bad("sslrootcert= takes a file of PEM certificates, or system") }
+                rootCertificates = value == "system" ? nil : value
             default:
-                throw bad("unknown URL parameter '\(item.name)'; this build knows host= (a socket directory), user= and sslmode=disable")
+                throw bad("unknown URL parameter '\(item.name)'; this build knows host= (a socket directory), user=, sslmode= and sslrootcert=")
             }
+        }
+        switch mode {
+        case "disable": encryption = .disable
+        // libpq's `allow` tries without TLS first; either way a server that offers TLS gets it, as with prefer.
+        case "allow", "prefer": encryption = .prefer
+        // As with libpq, a root file named makes require check the certificate against it.
+        case "require": encryption = rootCertificates.map { .verify(rootCertificates: $0, checksHost: false) } ?? .require
+        case "verify-ca": encryption = .verify(rootCertificates: rootCertificates, checksHost: false)
+        case "verify-full": encryption = .verify(rootCertificates: rootCertificates, checksHost: true)
+        default: throw bad("sslmode=\(mode) is not a mode; write disable, prefer, require, verify-ca or verify-full")
         }
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         guard !database.isEmpty, !database.contains("/") else { throw bad("the URL names no database: add /DBNAME") }

@@ -40,12 +40,26 @@ enum ChildProcess {
 
         func signal(_ number: Int32) { kill(pid, number) }
 
+        /// True once the child has exited (a zombie still answers `kill(pid, 0)`, so that cannot tell).
+        var hasExited: Bool {
+            if finished != nil { return true }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return false }
+            finish(status)
+            return true
+        }
+
         /// Waits for the child to exit and returns what it wrote.
         @discardableResult
         func wait() -> Result {
             if let finished { return finished }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return finish(status)
+        }
+
+        @discardableResult
+        private func finish(_ status: Int32) -> Result {
             let exited = status & 0x7F == 0
             let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
             let result = Result(status: code,

@@ -2,6 +2,15 @@ import Foundation
 import Testing
 import TestSupport
 
+/// `apitokens ARGS` on the PostgreSQL database `url`.
+@discardableResult
+func apitokens(_ arguments: [String], on url: String) throws -> ChildProcess.Result {
+    var environment = ProcessInfo.processInfo.environment
+    environment["APITOKENS_DB"] = url
+    environment.removeValue(forKey: "APITOKENS_TOKEN")
+    return try ChildProcess.run(CLIRunner.binary, arguments, environment: environment)
+}
+
 /// The real binary on PostgreSQL, with a server of this test's own that it stops and starts: two `serve`
 /// processes obey one revoke at once, answer 503 while the server is down and recover by themselves, and a writer
 /// cut off mid-work loses nothing it reported done.
@@ -13,9 +22,15 @@ struct PostgresServiceTests {
             .deletingLastPathComponent().appendingPathComponent("scripts/postgres-scratch.sh").path
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-pg-\(UUID().uuidString.prefix(8))").path
         let url: String
+        /// With `tls`, the loopback port it listens on, taking TLS only; the certificate's CA is `caFile`.
+        let port: Int?
+        var caFile: String { directory + "/certs/ca.crt" }
 
-        init() throws {
-            let started = try ChildProcess.run("/bin/bash", [Self.script, "start", directory])
+        init(tls: Bool = false) throws {
+            let port = tls ? freeLoopbackPort() : nil
+            self.port = port
+            let arguments = tls ? [Self.script, "start-tls", directory, String(port ?? 0)] : [Self.script, "start", directory]
+            let started = try ChildProcess.run("/bin/bash", arguments)
             guard started.status == 0 else { throw Failure(message: "the PostgreSQL cluster did not start: \(started.stderr)") }
             url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -30,6 +45,13 @@ struct PostgresServiceTests {
 
         func start() throws {
             try pgCtl(["-l", directory + "/server.log", "-w", "-o", "-c listen_addresses='' -c unix_socket_directories='\(directory)'", "start"])
+        }
+
+        /// Starts the TLS server again on its port with TLS turned off, as a server set up without it.
+        func restartWithoutTLS() throws {
+            try pgCtl(["-m", "fast", "-w", "stop"])
+            try pgCtl(["-l", directory + "/server.log", "-w", "-o",
+                       "-c listen_addresses='127.0.0.1' -c port=\(port ?? 5432) -c unix_socket_directories='\(directory)' -c ssl=off", "start"])
         }
 
         /// Stops every process of the server without ending any, as a hung host or a cut network looks from outside:
@@ -55,15 +77,6 @@ struct PostgresServiceTests {
     }
 
     struct Failure: Error, CustomStringConvertible { let message: String; var description: String { message } }
-
-    /// `apitokens ARGS` on the PostgreSQL database.
-    @discardableResult
-    func apitokens(_ arguments: [String], on url: String) throws -> ChildProcess.Result {
-        var environment = ProcessInfo.processInfo.environment
-        environment["APITOKENS_DB"] = url
-        environment.removeValue(forKey: "APITOKENS_TOKEN")
-        return try ChildProcess.run(CLIRunner.binary, arguments, environment: environment)
-    }
 
     func status(_ serve: ServeProcess, _ secret: String) throws -> Int {
         try HTTPExchange.get(serve.url("/check"), bearer: secret).status

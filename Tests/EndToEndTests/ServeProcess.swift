@@ -16,7 +16,7 @@ final class ServeProcess {
                 address = String(said[range.upperBound...].prefix { !$0.isWhitespace })
                 return
             }
-            if kill(process.pid, 0) != 0 { break }
+            if process.hasExited { break }
             usleep(20_000)
         }
         let result = process.wait()

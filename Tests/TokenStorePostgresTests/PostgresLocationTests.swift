@@ -27,12 +27,26 @@ struct PostgresLocationTests {
         #expect(try PostgresLocation(parsing: "postgres://ana@db/tokens", osUser: "jo").endpoint == .tcp(host: "db", port: 5432))
     }
 
+    @Test func sslmodeIsLibpqsWithPreferTheDefaultAndARootFileMakingRequireVerify() throws {
+        func encryption(_ query: String) throws -> PostgresLocation.Encryption {
+            try PostgresLocation(parsing: "postgresql://db/tokens" + query, osUser: "jo").encryption
+        }
+        #expect(try encryption("") == .prefer)
+        #expect(try encryption("?sslmode=disable") == .disable)
+        #expect(try encryption("?sslmode=allow") == .prefer)
+        #expect(try encryption("?sslmode=require") == .require)
+        #expect(try encryption("?sslmode=require&sslrootcert=/etc/ca.pem") == .verify(rootCertificates: "/etc/ca.pem", checksHost: false))
+        #expect(try encryption("?sslmode=verify-ca") == .verify(rootCertificates: nil, checksHost: false))
+        #expect(try encryption("?sslmode=verify-full&sslrootcert=system") == .verify(rootCertificates: nil, checksHost: true))
+    }
+
     @Test(arguments: [
         ("postgresql://db.example.com", "names no database"),
         ("postgresql:///tokens", "names no server"),
         ("postgresql:///tokens?host=relative/dir", "directory of the server's socket"),
         ("postgresql://db:99999/tokens", "out of range"),
-        ("postgresql://db/tokens?sslmode=verify-full", "sslmode=verify-full is not supported"),
+        ("postgresql://db/tokens?sslmode=verify-everything", "sslmode=verify-everything is not a mode"),
+        ("postgresql://db/tokens?sslmode=require&sslrootcert=", "sslrootcert= takes a file"),
         ("postgresql://ops:hunter2@db/a/b", "names no database"),
         ("postgresql://root:hunter2@127.0.0.1:abc/t", "not a PostgreSQL URL"),
         ("postgresql://root:hunter2@[::1/db", "not a PostgreSQL URL"),
