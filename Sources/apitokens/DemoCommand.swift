@@ -10,7 +10,8 @@ extension APITokens {
         static let configuration = CommandConfiguration(
             abstract: "Seed a demo organisation (3 teams, sites, people, ~60 tokens) and open it.",
             discussion: """
-                Without --db the demo lives in a new temporary directory. You are one of its admins.
+                Without --db the demo lives in a new temporary directory. You are one of its admins. A postgresql://
+                URL names an empty database to fill, as `apitokens migrate` fills one.
                 Example: apitokens demo --db /tmp/demo.sqlite --seed-only --tokens 10000
                 """)
         @OptionGroup var global: GlobalOptions
@@ -28,21 +29,53 @@ extension APITokens {
                     .appendingPathComponent("apitokens-demo-\(UUID().uuidString.prefix(8))").path
                 options.db = (directory as NSString).appendingPathComponent("tokens.sqlite")
             }
+            // Where the demo is, as a message may show it: never a URL's password.
+            var shown = options.databasePath
             if PostgresLocation.isURL(options.databasePath) {
-                throw CommandFailure.refused("the demo seeds a SQLite file; give --db a path")
+                shown = try seedPostgres(options.databasePath)
+            } else {
+                let store = try seedFile(options.databasePath)
+                // The interface opens its own store on the file: one store per file per process.
+                store.close()
             }
-            let store = try TokenStore(path: options.databasePath)
-            let user = OSUser.current
-            try store.bootstrapIfEmpty(login: user.login, name: user.name)
-            try DemoSeeder(store: store).seed(osLogin: user.login, osName: user.name, tokenCount: tokens)
-            // The interface opens its own store on the file: one store per file per process.
-            store.close()
             if seedOnly {
-                Output.say("Seeded \(tokens) tokens into \(options.databasePath)")
+                Output.say("Seeded \(tokens) tokens into \(shown)")
                 return
             }
             try openUI(try Session(options, interactive: true))
-            Output.say("The demo database stays at \(options.databasePath)")
+            Output.say("The demo database stays at \(shown)")
+        }
+
+        /// The demo organisation in the SQLite file at `path`, with the OS user one of its admins.
+        private func seedFile(_ path: String) throws -> TokenStore {
+            let store = try TokenStore(path: path)
+            let user = OSUser.current
+            try store.bootstrapIfEmpty(login: user.login, name: user.name)
+            try DemoSeeder(store: store).seed(osLogin: user.login, osName: user.name, tokenCount: tokens)
+            return store
+        }
+
+        /// The demo organisation in an empty PostgreSQL database: seeded into a scratch file and copied as
+        /// `apitokens migrate` copies one, checks and all.
+        private func seedPostgres(_ url: String) throws -> String {
+            let location = try PostgresLocation(parsing: url, osUser: OSUser.current.login)
+            let target = try PostgresStore(location)
+            guard try target.accounts().isEmpty else {
+                throw CommandFailure.refused("\(location) already holds an organisation; the demo fills only an empty database")
+            }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-demo-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let source = try seedFile(directory.appendingPathComponent("tokens.sqlite").path)
+            defer { source.close() }
+            guard let actor = try source.account(login: OSUser.current.login) else {
+                throw CommandFailure.refused("the seeded demo has no account for \(OSUser.current.login)")
+            }
+            let progress = Progress()
+            _ = try PostgresImport(from: source, to: target).run(by: actor) { progress.show($0) }
+            progress.finish()
+            target.close()
+            return location.description
         }
     }
 }

@@ -32,6 +32,27 @@ struct SharedDatabaseTests {
         #expect(listed.status == 0 && listed.stdout.contains("\"name\" : \"seen by others\""), "\(listed.stderr)")
     }
 
+    /// `apitokens demo` on a PostgreSQL URL fills the empty database and opens the UI on it, which shows a token
+    /// another process makes meanwhile; a second demo on the database is refused and changes nothing.
+    @Test(.enabled(if: ScratchPostgres.serverURL != nil, "APITOKENS_TEST_POSTGRES names no server"))
+    func theDemoFillsAnEmptyPostgreSQLDatabaseWhoseUISeesOtherProcesses() throws {
+        let ui = try TerminalSession(engine: .postgresql, demo: true)
+        let made = try ui.cli.run(["token", "create", "--name", "made elsewhere", "--team", "Platform"])
+        #expect(made.status == 0, "\(made.stderr)")
+        try ui.press("/")
+        try ui.type("made elsewhere")
+        // The demo made 60 tokens; the one made meanwhile is the 61st, and the only match.
+        let found = try ui.waitFor("#61 ptk_")
+        #expect(found.contains(" 1 token\n"), "\(found)")
+        let before = try ui.cli.run(["token", "list", "--all", "--json"]).stdout
+        let again = try ui.cli.run(["demo", "--seed-only"])
+        #expect(again.status != 0 && again.stderr.contains("already holds an organisation"), "\(again.stderr)")
+        #expect(again.stderr.split(separator: "\n").count == 1, "\(again.stderr)")
+        #expect(try ui.cli.run(["token", "list", "--all", "--json"]).stdout == before)
+        try ui.press("Escape", "q")
+        #expect(ui.exitStatus() == 0)
+    }
+
     /// An admin's UI stays open while another admin demotes, then removes, its account: the store refuses what the
     /// account may no longer do, the UI says why, and the audit log records nothing done in its name.
     @Test(arguments: Engine.available) func aDemotedThenRemovedAccountsOpenUICannotChangeTokens(_ engine: Engine) throws {
