@@ -157,7 +157,20 @@ extension AppModel {
             } else {
                 state.table.selection = min(state.table.selection, max(0, state.table.rows.count - 1))
             }
+            if inPlace { try dropMarksOfTokensGone() }
         }
+    }
+
+    /// Tokens revoked elsewhere since they were marked are no longer counted as marked, so that the status line
+    /// says what `x` would revoke: a mark of a token off the page is looked up, and `A`'s count is the list's.
+    private func dropMarksOfTokensGone() throws {
+        let shown = Set(state.table.rows.map(\.id))
+        func isGone(_ id: Int64) throws -> Bool { try !shown.contains(id) && store.token(id: id, by: state.actor) == nil }
+        for id in state.table.marked where try isGone(id) { state.table.marked.remove(id) }
+        guard var marks = state.table.markedAll else { return }
+        for id in marks.except where try isGone(id) { marks.except.remove(id) }
+        if case .exact(let count) = state.table.total { marks.count = count }
+        state.table.markedAll = marks
     }
 
     func select(_ id: Int64) {

@@ -71,6 +71,33 @@ struct BulkAndGraceTests {
         #expect(log[firstBatch].action != "revoke")
     }
 
+    @Test func marksOfTokensAnotherAdminRevokesStopCountingOnTheNextRefresh() throws {
+        // Two marked on the page and one off it, found by a search and kept when the search is cleared.
+        model.send(.table(.toggleMark))
+        model.send(.table(.toggleMark))
+        search("pipeline 7")
+        let offPage = try #require(model.state.table.selected)
+        model.send(.table(.toggleMark))
+        model.send(.escape)
+        #expect(model.state.table.markedCount == 3 && !model.state.table.rows.contains { $0.id == offPage.id })
+        let onPage = try #require(model.state.table.rows.first)
+        try other.revoke(ids: [onPage.id, offPage.id], by: admin)
+        model.send(.reload)
+        #expect(model.state.table.markedCount == 1)
+
+        // With A, the count follows the list, and an unmarked token revoked elsewhere is no longer subtracted.
+        search("deploy")
+        model.send(.table(.markAll))
+        let spared = try #require(model.state.table.selected)
+        model.send(.table(.toggleMark))
+        let before = model.state.table.markedCount
+        let revoked = try #require(model.state.table.rows.last { $0.id != spared.id })
+        try other.revoke(ids: [spared.id, revoked.id], by: admin)
+        model.send(.reload)
+        #expect(model.state.table.markedCount == before - 1)
+        #expect(model.state.table.markedCount == (try liveCount("deploy")))
+    }
+
     @Test func aRevokeRunsToTheEndWhileAnotherAdminChangesTheSameTokens() throws {
         search("deploy")
         model.send(.table(.markAll))
