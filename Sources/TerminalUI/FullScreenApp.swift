@@ -50,7 +50,15 @@ public enum FullScreenApp {
             }
             // A key already waiting supersedes this one's search query and frame: only the last is worth showing.
             typedAhead = terminal.readKey(timeout: 0)
-            switch keys.action(for: key, in: model.state) {
+            let action = keys.action(for: key, in: model.state)
+            // Nothing is done unseen: on a screen too small to show, only quitting, suspending and resizing act.
+            if !Screen.fits(model.state) {
+                switch action {
+                case .quit?, .suspend?, .resize?: break
+                default: continue
+                }
+            }
+            switch action {
             case .suspend?:
                 terminal.suspend()
                 let (width, height) = terminal.size

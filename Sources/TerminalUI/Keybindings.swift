@@ -257,7 +257,7 @@ public struct Keybindings: Sendable {
 
     /// The bindings the footer offers in this state: those with a label that can act now.
     public func footer(for state: AppState) -> [Binding] {
-        bindings(for: KeyContext(state)).filter { $0.footer != nil && $0.reasonUnavailable(in: state) == nil }
+        bindings(for: KeyContext(state)).filter { $0.footer != nil && state.offers($0.action) }
     }
 
     /// How many lines the help overlay lists for a state.

@@ -12,11 +12,15 @@ public enum Screen {
     public static let minimumWidth = 60
     public static let minimumHeight = 15
 
+    /// True when the terminal is large enough to show the screen; keys then act, else only quitting does.
+    public static func fits(_ state: AppState) -> Bool { state.width >= minimumWidth && state.height >= minimumHeight }
+
     /// Renders the state into a canvas the size of the terminal; footer and help show `keys` as they are in force.
     public static func render(_ state: AppState, keys: Keybindings = .standard) -> Canvas {
         var canvas = Canvas(width: state.width, height: state.height)
-        guard state.width >= minimumWidth, state.height >= minimumHeight else {
-            let lines = ["Terminal too small", "need \(minimumWidth)×\(minimumHeight), have \(state.width)×\(state.height)"]
+        guard fits(state) else {
+            let lines = ["Terminal too small", "need \(minimumWidth)×\(minimumHeight), have \(state.width)×\(state.height)",
+                         "keys wait until it is larger; Ctrl-C quits"]
             for (index, line) in lines.enumerated() {
                 let y = state.height / 2 - 1 + index
                 canvas.put(line, x: max(0, (state.width - DisplayWidth.of(line)) / 2), y: y, style: Style(bold: index == 0))

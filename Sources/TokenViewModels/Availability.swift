@@ -11,9 +11,18 @@ extension AppState {
         }
     }
 
+    /// Whether the footer offers the action: only what can act now, and, while the database cannot answer, nothing
+    /// that would change it (its key still tries, in case the database answers again).
+    public func offers(_ action: Action) -> Bool {
+        guard reasonUnavailable(action) == nil else { return false }
+        guard databaseProblem != nil, case .table(let change) = action else { return true }
+        return !Self.changes.contains(change)
+    }
+
+    private static let changes: [Action.Table] = [.newToken, .edit, .refresh, .roll, .revoke, .toggleMark, .markAll]
+
     private func reasonUnavailable(_ action: Action.Table) -> String? {
-        let changes: [Action.Table] = [.newToken, .edit, .refresh, .roll, .revoke, .toggleMark, .markAll]
-        if actorRemoved, changes.contains(action) { return AppModel.removedNote(actor) }
+        if actorRemoved, Self.changes.contains(action) { return AppModel.removedNote(actor) }
         switch action {
         case .newToken where !actor.isAdmin && actor.teams.isEmpty:
             return "You are not a member of any team, so a token would have no sites; an administrator can add you to one"

@@ -193,10 +193,15 @@ struct PostgresServiceTests {
         let server = try OwnServer()
         let session = try TerminalSession(engine: .postgresql, server: server.url)
         try session.waitFor("tokens")
+        try session.press("Space")
+        try session.waitFor("1 marked")
         try server.crash()
-        // The idle reload finds it gone: the title says so, the last rows read stay, the error is whole.
+        // The idle reload finds it gone: the title says so, the last rows read stay, the error is whole, and the
+        // footer offers no change.
         let down = try session.waitFor("database unavailable", timeout: 10)
         #expect(down.contains("unreachable") && down.contains("nothing was changed"), "\(down)")
+        let footer = down.split(separator: "\n").last ?? ""
+        #expect(!footer.contains("Revoke") && !footer.contains("New") && footer.contains("Help"), "\(footer)")
         // Keys are answered at once, and a list that could not be read says why instead of showing old rows.
         try session.press("3")
         try session.waitFor("The database is unavailable — retrying")
@@ -205,7 +210,7 @@ struct PostgresServiceTests {
         #expect(personal.contains("database unavailable"))
         try server.start()
         let back = try session.waitFor("The database answers again", timeout: 10)
-        #expect(!back.contains("database unavailable"), "\(back)")
+        #expect(!back.contains("database unavailable") && back.split(separator: "\n").last?.contains("New") == true, "\(back)")
         try session.press("3")
         try session.waitUntil("the audit log again") { !$0.contains("The database is unavailable") && $0.contains(" events") }
     }
