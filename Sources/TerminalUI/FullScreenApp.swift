@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TokenDomain
 import TokenViewModels
 
@@ -15,57 +16,80 @@ public enum FullScreenApp {
         public let helpLength: (AppState) -> Int
     }
 
+    /// After this long on one input, the screen says the store is being waited for, and `q` quits at once.
+    static let waitingNotice: TimeInterval = 0.3
+
     /// Runs the UI until the person quits, with the keys and colours of `configuration` (whose problem, if any, is
-    /// the first status line); the terminal is restored however it ends.
-    public static func run(configuration: Configuration = Configuration.load(), makeModel: (Surroundings) -> AppModel) {
+    /// the first status line); the terminal is restored however it ends. The view-model runs on a thread of its
+    /// own (`ModelWorker`): this one reads keys and paints, whatever the store is doing. Returns `.leftWaiting`
+    /// when the person quit while the model still waited on the store, which the caller should not wait for.
+    @discardableResult
+    public static func run(configuration: Configuration = Configuration.load(), makeModel: (Surroundings) -> AppModel) -> Ending {
         let keys = configuration.keys
         let terminal = NCursesTerminal(palette: configuration.palette)
         defer { terminal.close() }
-        let clipboard = OSC52Clipboard { NCursesTerminal.writeRaw($0) }
+        // The clipboard's escape sequence is written by this thread, between paints, never into the middle of one.
+        let outbox = Outbox()
+        let clipboard = OSC52Clipboard { outbox.add($0) }
         let (width, height) = terminal.size
         let model = makeModel(Surroundings(clipboard: clipboard, width: width, height: height, helpLength: keys.helpLength))
         if let problem = configuration.problem { model.report(problem) }
-        var typedAhead: Key?
-        while !model.state.quit {
-            let key: Key
-            if let waiting = typedAhead {
-                key = waiting
-            } else if model.state.bulkRevoke != nil {
-                // A bulk revoke goes one batch per turn, painting its progress, and reads keys between batches.
-                terminal.paint(Screen.render(model.state, keys: keys))
-                guard let next = terminal.readKey(timeout: 0) else {
-                    if terminal.isHungUp { return }
-                    model.send(.bulkRevokeStep)
-                    continue
-                }
-                key = next
-            } else {
-                terminal.paint(Screen.render(model.state, keys: keys))
-                guard let next = terminal.readKey(timeout: reloadInterval) else {
-                    if terminal.isHungUp { return }
-                    model.send(.reload)
-                    continue
-                }
-                key = next
-            }
-            // A key already waiting supersedes this one's search query and frame: only the last is worth showing.
-            typedAhead = terminal.readKey(timeout: 0)
-            let action = keys.action(for: key, in: model.state)
-            // Nothing is done unseen: on a screen too small to show, only quitting, suspending and resizing act.
-            if !Screen.fits(model.state) {
-                switch action {
-                case .quit?, .suspend?, .resize?: break
-                default: continue
-                }
-            }
-            switch action {
-            case .suspend?:
+        let worker = ModelWorker(model: model, keys: keys)
+        var painted: (version: Int, waiting: Int?) = (-1, nil)
+        var lastInput = Date()
+        while true {
+            let now = worker.snapshot
+            if now.state.quit { return .quit }
+            for text in outbox.take() { NCursesTerminal.writeRaw(text) }
+            if now.wantsSuspend {
                 terminal.suspend()
                 let (width, height) = terminal.size
-                model.send(.resize(width: width, height: height))
-            case let action?: model.send(action, moreKeysPending: typedAhead != nil)
-            case nil: break
+                worker.suspended()
+                worker.send(.resumed(width: width, height: height))
+                continue
             }
+            let waited = now.busySince.map { Date().timeIntervalSince($0) }.flatMap { $0 >= waitingNotice ? Int($0) : nil }
+            if painted.version != now.version || painted.waiting != waited {
+                terminal.paint(Screen.render(now.state, keys: keys, waitingSeconds: waited))
+                painted = (now.version, waited)
+            }
+            let idle = now.busySince == nil && now.queued == 0 && now.state.bulkRevoke == nil
+            let untilReload = Int32(max(0, Double(reloadInterval) - Date().timeIntervalSince(lastInput) * 1000))
+            // While the model works, the screen is looked at often enough to show its result, or that it waits.
+            guard let key = terminal.readKey(timeout: idle ? untilReload : 30) else {
+                if terminal.isHungUp { return idle ? .quit : .leftWaiting }
+                if idle && untilReload == 0 {
+                    worker.send(.reload)
+                    lastInput = Date()
+                }
+                continue
+            }
+            lastInput = Date()
+            // What the screen shows while it waits is what the person acts on: a quit then goes at once.
+            if waited != nil, now.queued == 0, keys.action(for: key, in: now.state) == .quit { return .leftWaiting }
+            worker.send(.key(key))
+            // Keys typed ahead go over together, so that only the last of a search's keys runs its query.
+            while let next = terminal.readKey(timeout: 0) { worker.send(.key(next)) }
+            // A quick answer is painted at once; a slow one gets the notice that it is being waited for.
+            worker.waitForInputs(atMost: waitingNotice)
         }
     }
+}
+
+extension FullScreenApp {
+    /// How the UI ended.
+    public enum Ending {
+        case quit
+        /// Quit while the model still waited on the store.
+        case leftWaiting
+    }
+}
+
+/// Escape sequences the model asked to write, kept until the terminal's thread writes them.
+final class Outbox: Sendable {
+    private let texts = Mutex<[String]>([])
+
+    func add(_ text: String) { texts.withLock { $0.append(text) } }
+
+    func take() -> [String] { texts.withLock { texts in defer { texts = [] }; return texts } }
 }

@@ -16,7 +16,8 @@ public enum Screen {
     public static func fits(_ state: AppState) -> Bool { state.width >= minimumWidth && state.height >= minimumHeight }
 
     /// Renders the state into a canvas the size of the terminal; footer and help show `keys` as they are in force.
-    public static func render(_ state: AppState, keys: Keybindings = .standard) -> Canvas {
+    /// With `waitingSeconds`, the last key has waited that long on the store, and the status line says so.
+    public static func render(_ state: AppState, keys: Keybindings = .standard, waitingSeconds: Int? = nil) -> Canvas {
         var canvas = Canvas(width: state.width, height: state.height)
         guard fits(state) else {
             let lines = ["Terminal too small", "need \(minimumWidth)×\(minimumHeight), have \(state.width)×\(state.height)",
@@ -31,6 +32,7 @@ public enum Screen {
         drawTabs(state, into: &canvas)
         if state.onAuditLog { AuditView.draw(state, into: &canvas) } else { drawTable(state, into: &canvas) }
         drawStatus(state, into: &canvas)
+        if let waitingSeconds { drawWaiting(waitingSeconds, state: state, into: &canvas) }
         switch state.modal {
         case .form(let form): FormView.draw(form, state: state, into: &canvas)
         case .reveal(let reveal): DialogView.drawReveal(reveal, into: &canvas)
@@ -162,6 +164,13 @@ public enum Screen {
                 canvas.put(column.value(token, state.now), x: x, y: y, style: cellStyle, maxWidth: width)
             }
         }
+    }
+
+    private static func drawWaiting(_ seconds: Int, state: AppState, into canvas: inout Canvas) {
+        let y = state.height - 2
+        let text = " Waiting for the database… \(seconds) s · Ctrl-C quits"
+        canvas.fill(x: 0, y: y, width: state.width, height: 1, style: .plain)
+        canvas.put(text, x: 0, y: y, style: Style(bold: true, color: .warning), maxWidth: state.width)
     }
 
     private static func drawStatus(_ state: AppState, into canvas: inout Canvas) {

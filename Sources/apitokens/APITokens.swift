@@ -86,10 +86,12 @@ func openUI(_ session: Session) throws {
         throw CommandFailure.refused("the interface needs a terminal; see apitokens --help for the command line")
     }
     if let problem = NCursesTerminal.problem() { throw CommandFailure.refused(problem) }
-    FullScreenApp.run { surroundings in
+    let ending = FullScreenApp.run { surroundings in
         AppModel(store: session.store, actor: session.actor, clipboard: surroundings.clipboard, width: surroundings.width,
                  height: surroundings.height, helpLength: surroundings.helpLength)
     }
+    // The model's thread still waits on the store, and closing the store would wait for it: the person asked to go.
+    if ending == .leftWaiting { exit(0) }
 }
 
 /// A refusal or failure with the exit status it deserves.

@@ -175,6 +175,9 @@ struct PostgresServiceTests {
         try server.freeze()
         defer { try? server.thaw() }
         try session.press("2")
+        // The screen goes on painting while the key waits, and counts the wait.
+        try session.waitFor("Waiting for the database… 1 s", timeout: 3)
+        try session.waitFor("Waiting for the database… 2 s", timeout: 3)
         // The key's statement gives up after the UI's 5 s; then the server is held off and every key answers
         // at once (the margin is wide: each would otherwise wait seconds for a connection).
         let held = try session.waitFor("database unavailable", timeout: 15)
@@ -187,6 +190,21 @@ struct PostgresServiceTests {
         }
         try server.thaw()
         try session.waitFor("The database answers again", timeout: 10)
+    }
+
+    @Test func aPersonWaitingOnAHungServerQuitsAtOnce() throws {
+        let server = try OwnServer()
+        let session = try TerminalSession(engine: .postgresql, server: server.url)
+        try server.freeze()
+        defer { try? server.thaw() }
+        try session.press("2")
+        try session.waitFor("Waiting for the database", timeout: 3)
+        let pressed = Date()
+        try session.press("q")
+        // Well before the statement's 5 s are out, and with the terminal given back.
+        #expect(session.exitStatus(timeout: 3) == 0)
+        #expect(Date().timeIntervalSince(pressed) < 3)
+        #expect(!session.screen.contains("API Tokens"))
     }
 
     @Test func theScreenSaysTheDatabaseIsUnavailableAndRecoversByItself() throws {
