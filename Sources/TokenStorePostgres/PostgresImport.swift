@@ -27,20 +27,24 @@ public struct PostgresImport {
 
     /// Copies everything, or refuses a target that already holds an organisation. `progress` hears each table.
     public func run(by actor: Account, progress: (String) -> Void) throws(TokenStoreError) -> Summary {
-        try target.read { db in
-            let held = try db.value("SELECT (SELECT count(*) FROM account) + (SELECT count(*) FROM token) + (SELECT count(*) FROM audit)",
-                                    as: Int64.self) ?? 0
-            if held > 0 {
-                throw TokenStoreError.conflict("\(target.connector.location) already holds an organisation; migrate only into an empty database")
-            }
-        }
         let sourceHead = try source.auditHead(by: actor)
         // A chain that is already broken would be copied and found broken only at the end.
         if let problem = try source.verifyAudit(knownHead: nil, by: actor).problem {
             throw TokenStoreError.conflict("the source's audit log does not verify (\(problem)); nothing was copied")
         }
-        // Until the copy is proven, the target says so, and every command refuses it.
-        try target.write { db in try db.rows("INSERT INTO apitokens_migration (name) VALUES (\(PostgresSchema.unfinishedImport))") }
+        // Until the copy is proven, the target says so, and every command refuses it. Found empty and marked in one
+        // write, so that of two copies started at once only one goes on.
+        try target.write { db in
+            let held = try db.value("SELECT (SELECT count(*) FROM account) + (SELECT count(*) FROM token) + (SELECT count(*) FROM audit)",
+                                    as: Int64.self) ?? 0
+            if held > 0 {
+                throw TokenStoreError.conflict("\(target.connector.location) already holds an organisation; copy it only into an empty database (createdb a new one)")
+            }
+            let marked = try db.value("SELECT count(*) FROM apitokens_migration WHERE name = \(PostgresSchema.unfinishedImport)",
+                                      as: Int64.self) ?? 0
+            if marked > 0 { throw TokenStoreError.conflict("\(target.connector.location): \(PostgresSchema.unfinishedImportNote)") }
+            try db.rows("INSERT INTO apitokens_migration (name) VALUES (\(PostgresSchema.unfinishedImport))")
+        }
         for (table, columns) in OrganisationTables.columns {
             var copied = 0
             try target.write { db in

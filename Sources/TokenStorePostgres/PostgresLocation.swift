@@ -53,25 +53,37 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         let parts = [url.path, url.user, url.password, url.host] + (url.queryItems ?? []).map(\.value)
         guard !parts.contains(where: { $0?.contains("\u{0}") == true }) else { throw bad("the URL holds a NUL character (%00)") }
         var socketDirectory: String?
-        var mode = "prefer"
+        var mode: String?
         var rootCertificates: String?
+        var systemRoots = false
+        var seen: Set<String> = []
         for item in url.queryItems ?? [] {
+            // A second value would quietly win over the first (sslmode=verify-full&sslmode=prefer): say so instead.
+            guard seen.insert(item.name).inserted else { throw bad("\(item.name)= is given twice; give it once") }
             switch item.name {
             case "host":
                 guard let value = item.value, value.hasPrefix("/") else { throw bad("host= takes the directory of the server's socket") }
                 socketDirectory = value
             case "user":
-                guard item.value?.isEmpty == false else { throw bad("user= needs a name") }
+                guard let value = item.value, !value.isEmpty else { throw bad("user= needs a name") }
+                if let named = url.user, !named.isEmpty, named != value {
+                    throw bad("the URL names two users, \(named)@ and user=\(value); give one")
+                }
             case "sslmode":
                 mode = item.value ?? ""
             case "sslrootcert":
                 guard let value = item.value, !value.isEmpty else { throw bad("sslrootcert= takes a file of PEM certificates, or system") }
-                rootCertificates = value == "system" ? nil : value
+                systemRoots = value == "system"
+                rootCertificates = systemRoots ? nil : value
             default:
                 throw bad("unknown URL parameter '\(item.name)'; this build knows host= (a socket directory), user=, sslmode= and sslrootcert=")
             }
         }
-        switch mode {
+        // As with libpq, the system's roots are trusted only to name the host: with them the mode is verify-full.
+        if systemRoots, let mode, mode != "verify-full" {
+            throw bad("sslrootcert=system needs sslmode=verify-full (or no sslmode), not sslmode=\(mode)")
+        }
+        switch mode ?? (systemRoots ? "verify-full" : "prefer") {
         case "disable": encryption = .disable
         // libpq's `allow` tries without TLS first; either way a server that offers TLS gets it, as with prefer.
         case "allow", "prefer": encryption = .prefer
@@ -79,7 +91,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         case "require": encryption = rootCertificates.map { .verify(rootCertificates: $0, checksHost: false) } ?? .require
         case "verify-ca": encryption = .verify(rootCertificates: rootCertificates, checksHost: false)
         case "verify-full": encryption = .verify(rootCertificates: rootCertificates, checksHost: true)
-        default: throw bad("sslmode=\(mode) is not a mode; write disable, prefer, require, verify-ca or verify-full")
+        case let mode: throw bad("sslmode=\(mode) is not a mode; write disable, allow, prefer, require, verify-ca or verify-full")
         }
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         guard !database.isEmpty, !database.contains("/") else { throw bad("the URL names no database: add /DBNAME") }
@@ -110,11 +122,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// the authority, and any `password=` parameter, whether or not the rest of the URL parses.
     static func redacted(_ text: String) -> String {
         var text = text
-        if let start = text.range(of: "://")?.upperBound {
-            let authorityEnd = text[start...].firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
-            if let at = text[start..<authorityEnd].lastIndex(of: "@"), let colon = text[start..<at].firstIndex(of: ":") {
-                text.replaceSubrange(text.index(after: colon)..<at, with: "***")
-            }
+        // Up to the last `@` of all: a password may hold `/` or `?` unescaped, and then the URL does not parse.
+        if let start = text.range(of: "://")?.upperBound, let at = text[start...].lastIndex(of: "@"),
+           let colon = text[start..<at].firstIndex(of: ":") {
+            text.replaceSubrange(text.index(after: colon)..<at, with: "***")
         }
         if let parameter = text.range(of: "password=", options: .caseInsensitive) {
             let end = text[parameter.upperBound...].firstIndex(of: "&") ?? text.endIndex

@@ -213,6 +213,10 @@ enum PostgresSchema {
     /// Marks a database `apitokens migrate` is filling, until its copy is proven.
     static let unfinishedImport = "import-unfinished"
 
+    /// What a database marked `unfinishedImport` says to every command.
+    static let unfinishedImportNote = "an apitokens migrate or demo into this database is under way or did not finish; "
+        + "if none is running, drop and create the database, then run it again"
+
     /// Applies the migrations this server has not had yet, one process at a time; refuses a database that a newer
     /// apitokens migrated further.
     static func migrate(_ connector: PostgresConnector) throws(TokenStoreError) {
@@ -224,8 +228,7 @@ enum PostgresSchema {
             let applied = Set(try connector.run("SELECT name FROM apitokens_migration", on: connection)
                 .map { try $0.decode(String.self) })
             if applied.contains(unfinishedImport) {
-                throw TokenStoreError.cannotOpen(path: "\(connector.location)", reason:
-                    "an apitokens migrate into this database did not finish; drop and create the database, then run migrate again")
+                throw TokenStoreError.cannotOpen(path: "\(connector.location)", reason: unfinishedImportNote)
             }
             let known = Set(migrations.map(\.name))
             if let unknown = applied.subtracting(known).sorted().first {

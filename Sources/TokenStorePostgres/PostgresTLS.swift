@@ -60,7 +60,7 @@ enum PostgresTLS {
         case NIOSSLError.handshakeFailed(let cause):
             let reason = "\(cause)".lowercased()
             if reason.contains("certificate_verify_failed") || reason.contains("certificate verify failed") {
-                return "the server's certificate is not signed by a trusted root (give its CA with sslrootcert=FILE)"
+                return "the server's certificate was refused: not signed by a trusted root (give its CA with sslrootcert=FILE), or out of its dates"
             }
             return "the TLS handshake failed (\(cause))"
         case let error as NIOSSLError:

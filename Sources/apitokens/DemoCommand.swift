@@ -66,6 +66,17 @@ extension APITokens {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apitokens-demo-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
+            // Ctrl-C in a long seed or copy leaves neither the scratch file (hundreds of MB) nor the person guessing.
+            signal(SIGINT, SIG_IGN)
+            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            interrupt.setEventHandler {
+                try? FileManager.default.removeItem(at: directory)
+                if isatty(STDERR_FILENO) == 1 { StandardError.write("\r\u{1B}[K") }
+                Output.warn("interrupted: \(location) may be partly filled; if so, drop and create the database, then run the demo again")
+                Foundation.exit(130)
+            }
+            interrupt.resume()
+            defer { interrupt.cancel(); signal(SIGINT, SIG_DFL) }
             let source = try seedFile(directory.appendingPathComponent("tokens.sqlite").path)
             defer { source.close() }
             guard let actor = try source.account(login: OSUser.current.login) else {

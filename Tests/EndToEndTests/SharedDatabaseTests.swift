@@ -53,6 +53,23 @@ struct SharedDatabaseTests {
         #expect(ui.exitStatus() == 0)
     }
 
+    /// Three demos started at once into one empty PostgreSQL database: one fills it, the others say in one line
+    /// that it is taken, and the organisation is whole.
+    @Test(.enabled(if: ScratchPostgres.serverURL != nil, "APITOKENS_TEST_POSTGRES names no server"))
+    func demosStartedTogetherFillTheDatabaseOnce() throws {
+        let cli = CLIRunner(.postgresql)
+        let demos = try (0..<3).map { _ in
+            try ChildProcess.start(CLIRunner.binary, ["demo", "--seed-only", "--tokens", "500", "--db", cli.database])
+        }.map { $0.wait() }
+        #expect(demos.filter { $0.status == 0 }.count == 1, "\(demos.map(\.stderr))")
+        for refused in demos where refused.status != 0 {
+            #expect(refused.stderr.split(separator: "\n").count == 1 && !refused.stderr.contains("Key (name)"), "\(refused.stderr)")
+        }
+        #expect(try cli.run(["audit", "verify"]).status == 0)
+        let listed = try cli.run(["token", "list", "--all", "--json"])
+        #expect(listed.stdout.components(separatedBy: "\"id\" :").count - 1 == 500, "\(listed.stderr)")
+    }
+
     /// An admin's UI stays open while another admin demotes, then removes, its account: the store refuses what the
     /// account may no longer do, the UI says why, and the audit log records nothing done in its name.
     @Test(arguments: Engine.available) func aDemotedThenRemovedAccountsOpenUICannotChangeTokens(_ engine: Engine) throws {

@@ -198,7 +198,7 @@ struct EngineParityTests {
             _ = try PostgresStore(PostgresLocation(parsing: database.url, osUser: "root"))
             Issue.record("a half-copied database opened")
         } catch {
-            #expect("\(error)".contains("did not finish; drop and create the database"), "\(error)")
+            #expect("\(error)".contains("under way or did not finish; if none is running, drop and create the database"), "\(error)")
         }
         let fresh = try #require(ScratchPostgres())
         let target = try PostgresStore(PostgresLocation(parsing: fresh.url, osUser: "root"))

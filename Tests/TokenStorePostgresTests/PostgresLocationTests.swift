@@ -38,6 +38,7 @@ struct PostgresLocationTests {
         #expect(try encryption("?sslmode=require&sslrootcert=/etc/ca.pem") == .verify(rootCertificates: "/etc/ca.pem", checksHost: false))
         #expect(try encryption("?sslmode=verify-ca") == .verify(rootCertificates: nil, checksHost: false))
         #expect(try encryption("?sslmode=verify-full&sslrootcert=system") == .verify(rootCertificates: nil, checksHost: true))
+        #expect(try encryption("?sslrootcert=system") == .verify(rootCertificates: nil, checksHost: true))
     }
 
     @Test(arguments: [
@@ -47,6 +48,11 @@ struct PostgresLocationTests {
         ("postgresql://db:99999/tokens", "out of range"),
         ("postgresql://db/tokens?sslmode=verify-everything", "sslmode=verify-everything is not a mode"),
         ("postgresql://db/tokens?sslmode=require&sslrootcert=", "sslrootcert= takes a file"),
+        ("postgresql://db/tokens?sslmode=verify-full&sslmode=prefer", "sslmode= is given twice"),
+        ("postgresql://db/tokens?sslmode=require&sslrootcert=system", "sslrootcert=system needs sslmode=verify-full"),
+        ("postgresql://ana@db/tokens?user=bob", "names two users"),
+        ("postgresql://root:hunter2/x@db/tokens", "not a PostgreSQL URL"),
+        ("postgresql://root:hunter2?x@db/tokens", "not a PostgreSQL URL"),
         ("postgresql://ops:hunter2@db/a/b", "names no database"),
         ("postgresql://root:hunter2@127.0.0.1:abc/t", "not a PostgreSQL URL"),
         ("postgresql://root:hunter2@[::1/db", "not a PostgreSQL URL"),
