@@ -59,7 +59,7 @@ struct SharedDatabaseTests {
     func demosStartedTogetherFillTheDatabaseOnce() throws {
         let cli = CLIRunner(.postgresql)
         let demos = try (0..<3).map { _ in
-            try ChildProcess.start(CLIRunner.binary, ["demo", "--seed-only", "--tokens", "500", "--db", cli.database])
+            try ChildProcess.start(CLIRunner.binary, ["demo", "--seed-only", "--tokens", "2000", "--db", cli.database])
         }.map { $0.wait() }
         #expect(demos.filter { $0.status == 0 }.count == 1, "\(demos.map(\.stderr))")
         for refused in demos where refused.status != 0 {
@@ -67,7 +67,7 @@ struct SharedDatabaseTests {
         }
         #expect(try cli.run(["audit", "verify"]).status == 0)
         let listed = try cli.run(["token", "list", "--all", "--json"])
-        #expect(listed.stdout.components(separatedBy: "\"id\" :").count - 1 == 500, "\(listed.stderr)")
+        #expect(listed.stdout.components(separatedBy: "\"id\" :").count - 1 == 2000, "\(listed.stderr)")
     }
 
     /// An admin's UI stays open while another admin demotes, then removes, its account: the store refuses what the
