@@ -217,7 +217,8 @@ struct PostgresSearch {
 
     let match: SearchMatch
     let creators: [Creator]
-    /// Live tokens holding the matching names, counted through the first `candidateLimit` and one names.
+    /// Live tokens holding the matching names, counted through the first `candidateLimit` and one names (or, to list
+    /// them, twice as many).
     let named: Int
     /// True when more tokens match, by name or creator, than are fetched and sorted.
     let isDense: Bool
@@ -248,19 +249,27 @@ struct PostgresSearch {
         }
         self.creators = creators
         // Every name is held by a live token, so the first candidate limit and one names decide whether the names'
-        // tokens are few. The LIMIT keeps the planner on the trigram index; the names are sorted after it.
+        // tokens are few. The LIMIT keeps the planner on the trigram index. The server sums them: thousands of names
+        // sent to be added up here cost more than finding them. The names themselves are sent, sorted, only to be
+        // sought one by one under the Name sort.
         let listsNames = readingNames && !match.isShort
         let mostNames = limit * Self.namesPerCandidate
-        var sql = SQLBuilder("SELECT nameKey, live FROM (SELECT nameKey, live FROM token_name WHERE nameKey LIKE ")
-        sql.bind(match.pattern); sql.append(" ESCAPE '\\' LIMIT \((listsNames ? mostNames : limit) + 1)) AS found")
-        if listsNames { sql.append(" ORDER BY nameKey") }
-        let found = try db.rows(sql.query).map { row in
-            let (key, live) = try row.decode((String, Int64).self)
-            return (key: key, live: Int(live))
+        var sql = SQLBuilder("SELECT count(*), coalesce(sum(live), 0)::BIGINT")
+        if listsNames {
+            sql.append(", CASE WHEN count(*) <= \(mostNames) THEN array_agg(nameKey ORDER BY nameKey) END")
+            sql.append(", CASE WHEN count(*) <= \(mostNames) THEN array_agg(live ORDER BY nameKey) END")
         }
-        named = found.prefix(limit + 1).reduce(0) { $0 + $1.live }
-        names = listsNames && found.count <= mostNames ? found : nil
+        sql.append(" FROM (SELECT nameKey, live FROM token_name WHERE nameKey LIKE "); sql.bind(match.pattern)
+        sql.append(" ESCAPE '\\' LIMIT \((listsNames ? mostNames : limit) + 1)) AS found")
+        guard let probe = try db.rows(sql.query).first else { throw TokenStoreError.database("the search's probe of names returned nothing") }
+        let (found, live) = try probe.decode((Int64, Int64).self)
+        named = Int(live)
+        if listsNames, case let (_, _, keys?, counts?) = try probe.decode((Int64, Int64, [String]?, [Int64]?).self) {
+            names = zip(keys, counts).map { (key: $0, live: Int($1)) }
+        } else {
+            names = nil
+        }
         // On the personal tab the names' tokens are counted over every owner: a bound of the owner's.
-        isDense = found.count > limit || named + created > limit
+        isDense = found > limit || named + created > limit
     }
 }

@@ -11,7 +11,7 @@ struct Benchmark: ParsableCommand {
         commandName: "apitokens-bench",
         abstract: "Measure apitokens on seeded databases against the bare SQLite floor.",
         discussion: "Run from a release build: swift build -c release && .build/release/apitokens-bench",
-        subcommands: [Run.self, Serve.self, Postgres.self, Cleanup.self, FloorQuery.self],
+        subcommands: [Run.self, Serve.self, Postgres.self, Keystrokes.self, Cleanup.self, FloorQuery.self],
         defaultSubcommand: Run.self)
 }
 
