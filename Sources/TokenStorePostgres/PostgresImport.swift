@@ -65,6 +65,13 @@ public struct PostgresImport {
             }
         }
         try check(sourceHead: sourceHead, by: actor)
+        // The copy's triggers counted each token into a name and an owner's tally, leaving a dead version per token
+        // behind: rewritten, the tallies are a page again and the names in key order, as searches read them.
+        progress("compact the tallies")
+        try target.write { db in
+            try db.rows("CLUSTER token_name USING token_name_pkey")
+            try db.rows("CLUSTER token_tally USING token_tally_pkey")
+        }
         try target.write { db in try db.rows("DELETE FROM apitokens_migration WHERE name = \(PostgresSchema.unfinishedImport)") }
         // Statistics for the planner after a bulk load, and the visibility map that index-only scans need.
         progress("vacuum and analyze")
