@@ -90,10 +90,12 @@ public struct Canvas: Sendable {
         return used
     }
 
-    /// Paints a rectangle with spaces of the given style.
+    /// Paints a rectangle with spaces of the given style; the part outside the canvas is left out.
     public mutating func fill(x: Int, y: Int, width: Int, height: Int, style: Style) {
-        for row in max(0, y)..<min(self.height, y + height) {
-            for column in max(0, x)..<min(self.width, x + width) { set(column, row, Cell(text: " ", style: style)) }
+        let rows = max(0, y)..<max(max(0, y), min(self.height, y + height))
+        let columns = max(0, x)..<max(max(0, x), min(self.width, x + width))
+        for row in rows {
+            for column in columns { set(column, row, Cell(text: " ", style: style)) }
         }
     }
 

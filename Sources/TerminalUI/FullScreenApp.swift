@@ -35,23 +35,29 @@ public enum FullScreenApp {
         let model = makeModel(Surroundings(clipboard: clipboard, width: width, height: height, helpLength: keys.helpLength))
         if let problem = configuration.problem { model.report(problem) }
         let worker = ModelWorker(model: model, keys: keys)
-        var painted: (version: Int, waiting: Int?) = (-1, nil)
+        var painted: (version: Int, waiting: Int?, width: Int, height: Int) = (-1, nil, 0, 0)
         var lastInput = Date()
+        func suspend() {
+            terminal.suspend()
+            let (width, height) = terminal.size
+            worker.send(.resumed(width: width, height: height))
+        }
         while true {
             let now = worker.snapshot
             if now.state.quit { return .quit }
             for text in outbox.take() { NCursesTerminal.writeRaw(text) }
             if now.wantsSuspend {
-                terminal.suspend()
-                let (width, height) = terminal.size
                 worker.suspended()
-                worker.send(.resumed(width: width, height: height))
+                suspend()
                 continue
             }
             let waited = now.busySince.map { Date().timeIntervalSince($0) }.flatMap { $0 >= waitingNotice ? Int($0) : nil }
-            if painted.version != now.version || painted.waiting != waited {
-                terminal.paint(Screen.render(now.state, keys: keys, waitingSeconds: waited))
-                painted = (now.version, waited)
+            // While the model waits, a resized terminal is painted at its new size from the state it last published.
+            let (width, height) = terminal.size
+            if painted.version != now.version || painted.waiting != waited || (painted.width, painted.height) != (width, height) {
+                let shown = (width, height) == (now.state.width, now.state.height) ? now.state : now.state.sized(width: width, height: height)
+                terminal.paint(Screen.render(shown, keys: keys, waitingSeconds: waited))
+                painted = (now.version, waited, width, height)
             }
             let idle = now.busySince == nil && now.queued == 0 && now.state.bulkRevoke == nil
             let untilReload = Int32(max(0, Double(reloadInterval) - Date().timeIntervalSince(lastInput) * 1000))
@@ -65,8 +71,17 @@ public enum FullScreenApp {
                 continue
             }
             lastInput = Date()
-            // What the screen shows while it waits is what the person acts on: a quit then goes at once.
-            if waited != nil, now.queued == 0, keys.action(for: key, in: now.state) == .quit { return .leftWaiting }
+            // What the screen shows while it waits is what the person acts on: a quit, or a suspend, then goes at
+            // once. Ctrl-C and Ctrl-Z mean that on every screen, whatever was typed ahead of them; `q` only when
+            // nothing typed ahead could have made it a letter.
+            if waited != nil, case let action = keys.action(for: key, in: now.state), action == .quit || action == .suspend {
+                let meansItAnywhere = if case .control = key { true } else { false }
+                if action == .quit, meansItAnywhere || now.typedAhead == 0 { return .leftWaiting }
+                if action == .suspend, meansItAnywhere {
+                    suspend()
+                    continue
+                }
+            }
             worker.send(.key(key))
             // Keys typed ahead go over together, so that only the last of a search's keys runs its query.
             while let next = terminal.readKey(timeout: 0) { worker.send(.key(next)) }

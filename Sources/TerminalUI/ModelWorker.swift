@@ -23,6 +23,8 @@ final class ModelWorker: @unchecked Sendable {
         let busySince: Date?
         /// Inputs handed over and not yet begun.
         let queued: Int
+        /// Of those, the keys typed ahead, which may change what a key typed after them means (a resize does not).
+        let typedAhead: Int
         /// A key asked to suspend, which only the terminal's thread may do.
         let wantsSuspend: Bool
     }
@@ -51,7 +53,13 @@ final class ModelWorker: @unchecked Sendable {
     var snapshot: Snapshot {
         condition.lock()
         defer { condition.unlock() }
-        return Snapshot(state: published, version: version, busySince: busySince, queued: inputs.count, wantsSuspend: wantsSuspend)
+        let typed = inputs.filter { input in
+            guard case .key(let key) = input else { return false }
+            if case .resize = key { return false }
+            return true
+        }
+        return Snapshot(state: published, version: version, busySince: busySince, queued: inputs.count,
+                        typedAhead: typed.count, wantsSuspend: wantsSuspend)
     }
 
     func send(_ input: Input) {

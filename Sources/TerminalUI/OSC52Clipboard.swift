@@ -22,7 +22,7 @@ public struct OSC52Clipboard: Clipboard {
     public func copy(_ text: String) -> String {
         write(sequence(for: text))
         return insideTmux
-            ? "Sent to the clipboard through tmux (OSC 52; needs set-clipboard on)"
-            : "Sent to the clipboard (OSC 52; your terminal must allow it)"
+            ? "Sent through tmux (OSC 52; needs tmux set-clipboard on)"
+            : "Sent to the clipboard (OSC 52, if your terminal allows)"
     }
 }

@@ -21,7 +21,7 @@ public enum Screen {
         var canvas = Canvas(width: state.width, height: state.height)
         guard fits(state) else {
             let lines = ["Terminal too small", "need \(minimumWidth)×\(minimumHeight), have \(state.width)×\(state.height)",
-                         "keys wait until it is larger; Ctrl-C quits"]
+                         "keys act once it is larger", "Ctrl-C quits"]
             for (index, line) in lines.enumerated() {
                 let y = state.height / 2 - 1 + index
                 canvas.put(line, x: max(0, (state.width - DisplayWidth.of(line)) / 2), y: y, style: Style(bold: index == 0))
@@ -32,7 +32,6 @@ public enum Screen {
         drawTabs(state, into: &canvas)
         if state.onAuditLog { AuditView.draw(state, into: &canvas) } else { drawTable(state, into: &canvas) }
         drawStatus(state, into: &canvas)
-        if let waitingSeconds { drawWaiting(waitingSeconds, state: state, into: &canvas) }
         switch state.modal {
         case .form(let form): FormView.draw(form, state: state, into: &canvas)
         case .reveal(let reveal): DialogView.drawReveal(reveal, into: &canvas)
@@ -44,6 +43,8 @@ public enum Screen {
             DialogView.drawHelp(keys.bindings(for: KeyContext(state.withoutHelp)), title: KeyContext(state.withoutHelp).title,
                                 offset: offset, rows: state.helpRows, into: &canvas)
         }
+        // Over any dialog: what the screen shows is not yet the answer to the last key.
+        if let waitingSeconds { drawWaiting(waitingSeconds, state: state, into: &canvas) }
         drawFooter(state, keys: keys, into: &canvas)
         return canvas
     }

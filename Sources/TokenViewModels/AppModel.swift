@@ -193,7 +193,12 @@ public final class AppModel {
             try effect()
         } catch let error as TokenStoreError {
             if case .refused = error { refreshActor() }
-            if case .database = error { state.databaseProblem = error.description }
+            if case .database = error {
+                // A read tells a database that is down from one that refused only this (a write that found another
+                // process's lock, say): only the first is marked unavailable. Either way this failure is the status.
+                refreshActor()
+                if state.databaseProblem != nil { state.databaseProblem = error.description }
+            }
             notify(error.description, error: true)
         } catch let error as PolicyError {
             refreshActor()

@@ -76,6 +76,14 @@ public struct AppState: Hashable, Sendable {
     /// Rows of a list that fit under the title, tabs, headings, status line and footer.
     public var pageSize: Int { max(1, height - 5) }
 
+    /// This state laid out for a terminal of another size: painted while the model is busy and cannot re-read.
+    public func sized(width: Int, height: Int) -> AppState {
+        var copy = self
+        copy.width = width
+        copy.height = height
+        return copy
+    }
+
     /// Lines of the help overlay that fit inside its frame.
     public var helpRows: Int { max(1, height - 6) }
 

@@ -106,7 +106,7 @@ struct FullScreenTests {
         let ui = try TerminalSession()
         try ui.waitFor("sorted by Created ▼")
         try ui.tmux(["resize-window", "-t", ui.name, "-x", "50", "-y", "12"])
-        try ui.waitFor("keys wait until it is larger")
+        try ui.waitFor("keys act once it is larger")
         try ui.press("s", "n")
         try ui.tmux(["resize-window", "-t", ui.name, "-x", "100", "-y", "30"])
         let back = try ui.waitFor("Expires at")

@@ -207,6 +207,54 @@ struct PostgresServiceTests {
         #expect(!session.screen.contains("API Tokens"))
     }
 
+    @Test func aTerminalResizedDuringAWaitIsRepaintedAndCtrlCStillQuitsWithNothingSaved() throws {
+        let server = try OwnServer()
+        let session = try TerminalSession(engine: .postgresql, server: server.url)
+        try session.press("n")
+        try session.waitFor("New admin token")
+        try session.type("never saved")
+        try server.freeze()
+        defer { try? server.thaw() }
+        try session.press("C-s")
+        try session.waitFor("Waiting for the database", timeout: 3)
+        // The resize waits behind the save for the model, but the screen is painted at the new size meanwhile.
+        try session.tmux(["resize-window", "-t", session.name, "-x", "90", "-y", "26"])
+        try session.waitUntil("the waiting notice on the status row of 26, over the form", timeout: 3) { screen in
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.count >= 26 && rows[24].contains("Waiting for the database")
+        }
+        let pressed = Date()
+        try session.press("C-c")
+        #expect(session.exitStatus(timeout: 3) == 0)
+        #expect(Date().timeIntervalSince(pressed) < 3)
+        try server.thaw()
+        let listed = try session.cli.run(["token", "list", "--all", "--json"])
+        #expect(listed.status == 0 && !listed.stdout.contains("never saved"), "\(listed.stdout.prefix(300))")
+    }
+
+    @Test func ctrlZDuringAWaitSuspendsAtOnceAndFgComesBack() throws {
+        let server = try OwnServer()
+        let session = try TerminalSession(engine: .postgresql, server: server.url, inShell: true)
+        // The command line holds "tokens" too: wait for the UI itself.
+        try session.waitFor("API Tokens")
+        try server.freeze()
+        defer { try? server.thaw() }
+        try session.press("2")
+        try session.waitFor("Waiting for the database", timeout: 3)
+        let pressed = Date()
+        try session.press("C-z")
+        try session.waitFor("Stopped", timeout: 3)
+        #expect(Date().timeIntervalSince(pressed) < 3)
+        try server.thaw()
+        try session.type("fg")
+        try session.press("Enter")
+        try session.waitFor("Personal Access Tokens", timeout: 10)
+        // Stopped once: it stays in the foreground, rather than stopping again for a suspend it kept.
+        usleep(1_500_000)
+        #expect(session.screen.contains("Personal Access Tokens") && !session.screen.contains("Stopped"), "\(session.screen)")
+        try session.press("C-c")
+    }
+
     @Test func theScreenSaysTheDatabaseIsUnavailableAndRecoversByItself() throws {
         let server = try OwnServer()
         let session = try TerminalSession(engine: .postgresql, server: server.url)

@@ -13,7 +13,7 @@ struct SnapshotTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     struct NoClipboard: Clipboard {
-        func copy(_ text: String) -> String { "Sent to the clipboard (OSC 52; your terminal must allow it)" }
+        func copy(_ text: String) -> String { "Sent to the clipboard (OSC 52, if your terminal allows)" }
     }
 
     func model(as login: String = "admin", width: Int, height: Int) throws -> AppModel {
@@ -94,6 +94,22 @@ struct SnapshotTests {
         model.send(.table(.newToken))
         "CI deploy".forEach { model.send(.form(.edit(.insert($0)))) }
         try assertSnapshot(model, "form-admin")
+    }
+
+    /// While the model waits on the store, the event loop paints its last state at the terminal's new size.
+    @Test func aStatePaintedAtAnotherSizeFitsItOrSaysItIsTooSmall() throws {
+        let model = try model(width: 100, height: 30)
+        model.send(.table(.newToken))
+        "CI deploy".forEach { model.send(.form(.edit(.insert($0)))) }
+        for (width, height) in [(90, 26), (120, 40), (60, 15), (30, 8), (1, 1)] {
+            let canvas = Screen.render(model.state.sized(width: width, height: height), waitingSeconds: 3)
+            #expect(canvas.width == width && canvas.height == height)
+            let text = canvas.lines.joined(separator: "\n")
+            // A single cell has room for nothing; it must only not trap.
+            guard width > 1 else { continue }
+            #expect(text.contains(Screen.fits(model.state.sized(width: width, height: height)) ? "Waiting for the database… 3 s" : "too small"),
+                    "\(width)×\(height):\n\(text)")
+        }
     }
 
     @Test(arguments: sizes)
