@@ -32,6 +32,26 @@ struct SharedDatabaseTests {
         #expect(listed.status == 0 && listed.stdout.contains("\"name\" : \"seen by others\""), "\(listed.stderr)")
     }
 
+    /// A revoke that finds another process holding the write lock until its busy timeout is refused, and says so
+    /// until the next key: the database still answers reads, so it is not reported down, nor as answering again.
+    @Test func aWriteRefusedByABusyDatabaseKeepsItsMessage() throws {
+        let ui = try TerminalSession()
+        try ui.waitFor("API Tokens")
+        let selected = ui.line(3)
+        let locker = try ChildProcess.start("/usr/bin/sqlite3", [ui.cli.database],
+                                            stdin: "BEGIN IMMEDIATE;\n.shell sleep 14\nROLLBACK;\n")
+        defer { locker.signal(SIGTERM); _ = locker.wait() }
+        usleep(500_000)
+        try ui.press("x")
+        try ui.waitFor("Revoke")
+        try ui.press("y")
+        try ui.waitFor("stayed busy", timeout: 13)
+        usleep(1_500_000)
+        let after = ui.screen
+        #expect(after.contains("stayed busy") && !after.contains("answers again") && !after.contains("unavailable"), "\(after)")
+        #expect(ui.line(3) == selected, "the token is still listed, unrevoked")
+    }
+
     /// `apitokens demo` on a PostgreSQL URL fills the empty database and opens the UI on it, which shows a token
     /// another process makes meanwhile; a second demo on the database is refused and changes nothing.
     @Test(.enabled(if: ScratchPostgres.serverURL != nil, "APITOKENS_TEST_POSTGRES names no server"))
