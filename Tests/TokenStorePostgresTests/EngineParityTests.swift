@@ -167,7 +167,9 @@ struct EngineParityTests {
 
     /// The copy's triggers leave a dead version of a tally per token copied, which every count and search would read.
     @Test func aCopyLeavesTheTalliesAPageAndTheNamesInKeyOrder() throws {
-        #expect(ScratchPostgresProbe.value(on: database.url, "SELECT pg_relation_size('token_tally')") == "8192")
+        // Nine tallies: a page, or two (once seen under a loaded server); the copy's 300 dead versions made three.
+        let tallyPages = Int(ScratchPostgresProbe.value(on: database.url, "SELECT pg_relation_size('token_tally') / 8192")) ?? 99
+        #expect(tallyPages <= 2, "token_tally holds \(tallyPages) pages")
         let outOfOrder = ScratchPostgresProbe.value(on: database.url, """
             SELECT count(*) FROM (SELECT nameKey, lag(nameKey) OVER (ORDER BY ctid) AS before FROM token_name) AS names
             WHERE before > nameKey
