@@ -71,20 +71,21 @@ public enum FullScreenApp {
                 continue
             }
             lastInput = Date()
-            // What the screen shows while it waits is what the person acts on: a quit, or a suspend, then goes at
-            // once. Ctrl-C and Ctrl-Z mean that on every screen, whatever was typed ahead of them; `q` only when
-            // nothing typed ahead could have made it a letter.
-            if waited != nil, case let action = keys.action(for: key, in: now.state), action == .quit || action == .suspend {
-                let meansItAnywhere = if case .control = key { true } else { false }
-                if action == .quit, meansItAnywhere || now.typedAhead == 0 { return .leftWaiting }
-                if action == .suspend, meansItAnywhere {
-                    suspend()
-                    continue
-                }
+            // Keys typed ahead go over together, so that only the last of a search's keys runs its query; each is
+            // first looked at here, since one that quits or suspends must not wait behind the others.
+            var next: Key? = key
+            var suspended = false
+            while let key = next {
+                let atOnce = actsAtOnce(key, keys: keys, worker: worker, noticeShown: waited != nil)
+                if atOnce == .quit { return .leftWaiting }
+                if atOnce == .suspend { suspended = true; break }
+                worker.send(.key(key))
+                next = terminal.readKey(timeout: 0)
             }
-            worker.send(.key(key))
-            // Keys typed ahead go over together, so that only the last of a search's keys runs its query.
-            while let next = terminal.readKey(timeout: 0) { worker.send(.key(next)) }
+            if suspended {
+                suspend()
+                continue
+            }
             // A quick answer is painted at once; a slow one gets the notice that it is being waited for.
             worker.waitForInputs(atMost: waitingNotice)
         }
@@ -92,6 +93,20 @@ public enum FullScreenApp {
 }
 
 extension FullScreenApp {
+    /// What a key does on this thread, without the model: quit or suspend while the model is busy, or nil to hand it
+    /// over. What the screen shows is what the person acts on. Ctrl-C and Ctrl-Z mean that on every screen, so they
+    /// act at once whatever is queued ahead of them; `q` only once the screen says it waits, and when nothing typed
+    /// ahead could have made it a letter.
+    static func actsAtOnce(_ key: Key, keys: Keybindings, worker: ModelWorker, noticeShown: Bool) -> Action? {
+        let now = worker.snapshot
+        let action = keys.action(for: key, in: now.state)
+        guard action == .quit || action == .suspend else { return nil }
+        let busy = now.busySince != nil || now.queued > 0
+        if case .control = key, busy { return action }
+        if action == .quit, noticeShown, now.typedAhead == 0 { return action }
+        return nil
+    }
+
     /// How the UI ended.
     public enum Ending {
         case quit

@@ -52,6 +52,27 @@ struct SharedDatabaseTests {
         #expect(ui.line(3) == selected, "the token is still listed, unrevoked")
     }
 
+    /// Ctrl-C that arrives in one read with other keys (typed ahead, pasted, or bundled by SSH) during a wait still
+    /// quits at once, and the confirmed revoke that waited on another process's lock is never made.
+    @Test func ctrlCInABurstOfKeysDuringAWaitQuitsAtOnceAndSavesNothing() throws {
+        let ui = try TerminalSession()
+        try ui.waitFor("API Tokens")
+        let locker = try ChildProcess.start("/usr/bin/sqlite3", [ui.cli.database],
+                                            stdin: "BEGIN IMMEDIATE;\n.shell sleep 6\nROLLBACK;\n")
+        usleep(500_000)
+        try ui.press("x")
+        try ui.waitFor("Revoke")
+        try ui.press("y")
+        try ui.waitFor("Waiting for the database", timeout: 3)
+        let pressed = Date()
+        try ui.tmux(["send-keys", "-t", ui.name, "j", "C-c"])
+        #expect(ui.exitStatus(timeout: 3) == 0)
+        #expect(Date().timeIntervalSince(pressed) < 3)
+        _ = locker.wait()
+        let audit = try ui.cli.run(["audit"])
+        #expect(audit.status == 0 && !audit.stdout.contains("revoke"), "\(audit.stdout)")
+    }
+
     /// `apitokens demo` on a PostgreSQL URL fills the empty database and opens the UI on it, which shows a token
     /// another process makes meanwhile; a second demo on the database is refused and changes nothing.
     @Test(.enabled(if: ScratchPostgres.serverURL != nil, "APITOKENS_TEST_POSTGRES names no server"))
