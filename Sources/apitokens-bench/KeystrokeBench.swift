@@ -69,7 +69,7 @@ private final class KeystrokeRun {
     private(set) var labels: [String]
 
     init(database: String, steps: [Step]) throws {
-        let open: () throws -> any TokenRepository = database.hasPrefix("postgres")
+        let open: () throws -> any TokenRepository = PostgresLocation.isURL(database)
             ? { try PostgresStore(PostgresLocation(parsing: database, osUser: NSUserName())) }
             : { try TokenStore(path: database) }
         let store = try open()
